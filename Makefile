@@ -17,8 +17,12 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_TOOL_DIR := $(CURDIR)/$(TOOLS)/uv-tools
 export SAM_CLI_TELEMETRY := 0
 
-# sam build needs the template's runtime, python3.13, on PATH. pyenv keeps one on these machines.
-PY313 := $(shell command -v python3.13 2>/dev/null || ls -1d $$HOME/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | tail -n 1)
+# sam build needs the template's runtime, python3.13, on PATH. pyenv keeps one on these machines,
+# but its python3.13 shim on PATH fails unless 3.13 is pyenv's selected version, so each candidate
+# is run and the real interpreter it reports is used.
+PY313 := $(shell for c in $$(command -v python3.13 2>/dev/null) $$(ls -1d $$HOME/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | sort -rV); do \
+           "$$c" -c 'import sys; assert sys.version_info[:2] == (3, 13); print(sys.executable)' 2>/dev/null && break; \
+         done)
 
 ROLE ?= driver
 SUB ?= d-123

@@ -1,0 +1,50 @@
+"""The ratings table's stream: recompute the standing of every driver a batch touches."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic_settings import BaseSettings
+
+from flexfleet.ratings import RatingRepository
+from flexfleet.standing import StandingRecompute, StandingRepository
+from flexfleet.stream_records import RatingStreamRecord
+
+logger = Logger()
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, model=RatingStreamRecord)
+
+
+class Settings(BaseSettings):
+    ratings_table_name: str
+    standing_table_name: str
+
+
+@cache
+def repositories() -> tuple[RatingRepository, StandingRepository]:
+    settings = Settings()  # type: ignore[call-arg]  # read from the environment
+    dynamodb = boto3.resource("dynamodb")
+    return (
+        RatingRepository(dynamodb.Table(settings.ratings_table_name)),
+        StandingRepository(dynamodb.Table(settings.standing_table_name)),
+    )
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    recompute = StandingRecompute(*repositories())
+
+    def record_handler(record: RatingStreamRecord) -> None:
+        recompute.recompute_standing(record.driver_id)
+
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

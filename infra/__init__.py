@@ -1,0 +1,1 @@
+"""Infrastructure: the local runtime that runs template.yaml, and the deploy configuration."""

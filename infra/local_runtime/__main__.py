@@ -1,0 +1,115 @@
+"""`python -m infra.local_runtime run | token | fire`: the local runtime's command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from infra.local_runtime.client import STATE_FILE, RuntimeClient
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(args: argparse.Namespace) -> int:
+    from infra.local_runtime.control import ControlServer
+    from infra.local_runtime.runtime import LocalRuntime, configure_logging
+
+    configure_logging()
+    overrides = dict(item.split("=", 1) for item in args.parameter)
+    runtime = LocalRuntime(
+        args.template,
+        host=args.host,
+        port=args.port,
+        aws_port=args.aws_port,
+        state_dir=args.state_dir,
+        parameter_overrides=overrides,
+    )
+    stopping = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    runtime.start()
+    control = ControlServer(runtime, port=args.control_port)
+    control.start()
+    state = {"api": runtime.api_url, "aws": runtime.aws_endpoint, "control": control.url}
+    state_file = args.state_dir / STATE_FILE
+    state_file.write_text(json.dumps(state))
+    _banner(runtime.status(), control.url)
+    try:
+        stopping.wait()
+    finally:
+        print("\nstopping the local runtime ...", file=sys.stderr)
+        state_file.unlink(missing_ok=True)
+        control.stop()
+        runtime.stop()
+    return 0
+
+
+def _banner(status: dict[str, Any], control_url: str) -> None:
+    lines = [
+        f"HTTP API      {status['api']}",
+        f"AWS (moto)    {status['aws']}   (AWS_ENDPOINT_URL for the aws CLI and boto3)",
+        f"control       {control_url}",
+        "functions     " + ", ".join(status["functions"]),
+    ]
+    lines += [f"stream        {s['function']} <- {s['streamArn']}" for s in status["streams"]]
+    lines += [f"schedule      {s['name']} {s['expression']}" for s in status["schedules"]]
+    lines += [f"output        {k} = {v}" for k, v in status["outputs"].items()]
+    lines.append("ready; Ctrl-C stops it")
+    print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def _token(args: argparse.Namespace) -> int:
+    from infra.local_runtime.runtime import LocalRuntime
+
+    runtime = LocalRuntime(args.template, state_dir=args.state_dir)
+    print(runtime.token(args.role.split(","), args.sub, ttl_seconds=args.ttl))
+    return 0
+
+
+def _fire(args: argparse.Namespace) -> int:
+    try:
+        client = RuntimeClient.from_state(args.state_dir)
+    except FileNotFoundError:
+        print("no local runtime is running: start it with `make run`", file=sys.stderr)
+        return 1
+    result = client.fire(args.name)
+    print(json.dumps(result, indent=2))
+    return 0 if result.get("error") is None else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.local_runtime")
+    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
+    parser.add_argument("--state-dir", type=Path, default=ROOT / ".local")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the template: API, moto, streams, schedules")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=3000, help="the HTTP API's port (0: any free one)")
+    run.add_argument("--aws-port", type=int, default=0, help="moto's port (0: any free one)")
+    run.add_argument("--control-port", type=int, default=3001, help="the control endpoint's port")
+    run.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE")
+    run.set_defaults(action=_run)
+
+    token = commands.add_parser("token", help="print a bearer token the local authorizer accepts")
+    token.add_argument("--role", default="driver", help="one group, or several separated by commas")
+    token.add_argument("--sub", default="d-123", help="the caller's id")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
+    token.set_defaults(action=_token)
+
+    fire = commands.add_parser("fire", help="fire a schedule now on the running runtime")
+    fire.add_argument("name", help="Function, or Function.Event")
+    fire.set_defaults(action=_fire)
+
+    args = parser.parse_args(argv)
+    args.state_dir.mkdir(parents=True, exist_ok=True)
+    return int(args.action(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

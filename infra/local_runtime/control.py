@@ -1,0 +1,110 @@
+"""The runtime's control endpoint on 127.0.0.1: the hooks that tests and `make fire` use.
+
+It is not part of the API: it listens on its own port and answers
+GET  /status               ports, outputs, streams and schedules
+GET  /invocations?since=N  the invocation log
+GET  /jwks.json            the local identity provider's public keys
+POST /drain                {"timeout": s}: wait until every trigger is quiet
+POST /schedules/NAME/fire  fire a schedule now
+POST /clock                {"advanceSeconds": s}: move the runtime's clock forward
+POST /tokens               {"role", "sub", "ttlSeconds"?, "claims"?}: mint a bearer token
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from infra.local_runtime.runtime import LocalRuntime
+
+
+class ControlServer:
+    def __init__(self, runtime: LocalRuntime, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.runtime = runtime
+        self._server = ThreadingHTTPServer((host, port), _ControlHandler)
+        self._server.daemon_threads = True
+        self._server.runtime = runtime  # type: ignore[attr-defined]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="control", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class _ControlHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Quiet: the runtime logs invocations, not control calls."""
+
+    def _reply(self, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _json(self) -> dict[str, Any]:
+        length = int(self.headers.get("content-length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}") if length else {}
+        return body if isinstance(body, dict) else {}
+
+    def do_GET(self) -> None:  # noqa: N802 - the base class's naming
+        runtime: LocalRuntime = self.server.runtime  # type: ignore[attr-defined]
+        url = urlsplit(self.path)
+        if url.path == "/status":
+            self._reply(200, runtime.status())
+        elif url.path == "/invocations":
+            since = int(parse_qs(url.query).get("since", ["0"])[0])
+            self._reply(200, runtime.invocation_log(since))
+        elif url.path == "/jwks.json":
+            self._reply(200, runtime.signing_key.jwks)
+        else:
+            self._reply(404, {"message": "Not Found"})
+
+    def do_POST(self) -> None:  # noqa: N802
+        runtime: LocalRuntime = self.server.runtime  # type: ignore[attr-defined]
+        path = urlsplit(self.path).path
+        try:
+            body = self._json()
+        except ValueError:
+            self._reply(400, {"message": "the body is not JSON"})
+            return
+        if path == "/drain":
+            self._reply(200, {"idle": runtime.drain(float(body.get("timeout", 30)))})
+        elif path == "/clock":
+            runtime.clock.advance(float(body.get("advanceSeconds", 0)))
+            self._reply(200, {"offsetSeconds": runtime.clock.offset})
+        elif path == "/tokens":
+            token = runtime.token(
+                body.get("role", "driver"),
+                str(body.get("sub", "d-123")),
+                ttl_seconds=int(body.get("ttlSeconds", 3600)),
+                **(body.get("claims") or {}),
+            )
+            self._reply(200, {"token": token})
+        elif path.startswith("/schedules/") and path.endswith("/fire"):
+            name = path[len("/schedules/") : -len("/fire")]
+            try:
+                invocation = runtime.fire(name)
+            except KeyError as exc:
+                self._reply(404, {"message": str(exc)})
+                return
+            self._reply(200, asdict(invocation))
+        else:
+            self._reply(404, {"message": "Not Found"})

@@ -1,0 +1,451 @@
+"""LocalRuntime: template.yaml running on this machine, from moto to the HTTP API."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from infra.local_runtime.authorizer import JwtAuthorizer, SigningKey, cognito_id_token_claims
+from infra.local_runtime.functions import FunctionConfig, FunctionPool, Invocation
+from infra.local_runtime.gateway import HttpApiGateway, Route
+from infra.local_runtime.resources import create_queues, create_tables
+from infra.local_runtime.schedules import Schedule, Scheduler
+from infra.local_runtime.stack import Stack
+from infra.local_runtime.streams import ShardPoller, StreamMapping, shard_ids
+from infra.local_runtime.template import (
+    HTTP_API,
+    LAYER,
+    FunctionDefinition,
+    Template,
+    TemplateError,
+)
+
+log = logging.getLogger("flexfleet.local")
+
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+class Clock:
+    """Wall-clock time that tests may move forward, for record ages, schedules and token expiry."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@dataclass(frozen=True)
+class InvocationEntry:
+    sequence: int
+    function: str
+    trigger: str
+    request_id: str
+    started: float  # epoch seconds, on the runtime's clock
+    duration_ms: float
+    outcome: str
+    cold_start: bool
+
+
+@dataclass
+class Activity:
+    """Counts what happens, so that drain() can tell a quiet runtime from a busy one."""
+
+    events: int = 0
+    in_flight: int = 0
+
+    def __post_init__(self) -> None:
+        self.lock = threading.Lock()
+
+    def touch(self) -> None:
+        with self.lock:
+            self.events += 1
+
+
+def _outcome(invocation: Invocation) -> str:
+    if invocation.ok:
+        failures = (
+            invocation.payload.get("batchItemFailures")
+            if isinstance(invocation.payload, dict)
+            else None
+        )
+        return f"ok, {len(failures)} item failures" if failures else "ok"
+    return f"error {invocation.error_type}: {(invocation.error or {}).get('errorMessage', '')}"[
+        :200
+    ]
+
+
+class LocalRuntime:
+    def __init__(
+        self,
+        template_path: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        aws_port: int = 0,
+        state_dir: Path = Path(".local"),
+        function_log: IO[str] | None = None,
+        stack_name: str = "flexfleet",
+        region: str = "us-east-1",
+        parameter_overrides: dict[str, str] | None = None,
+        max_concurrency: int = 4,
+        poll_interval: float = 0.05,
+        prewarm: bool = True,
+    ) -> None:
+        self.template = Template(template_path)
+        self.clock = Clock()
+        self.stack = Stack(
+            self.template,
+            name=stack_name,
+            region=region,
+            parameter_overrides=parameter_overrides or {},
+        )
+        self.signing_key = SigningKey(state_dir)
+        self._host, self._port, self._aws_port = host, port, aws_port
+        self._function_log = function_log
+        self._max_concurrency = max_concurrency
+        self._poll_interval = poll_interval
+        self._prewarm = prewarm
+        self.activity = Activity()
+        self.invocations: list[InvocationEntry] = []
+        self._log_lock = threading.Lock()
+        self.pools: dict[str, FunctionPool] = {}
+        self.pollers: list[ShardPoller] = []
+        self.scheduler: Scheduler | None = None
+        self.gateway: HttpApiGateway | None = None
+        self._moto: ThreadedMotoServer | None = None
+
+    # ---------------------------------------------------------------- start
+    def start(self) -> LocalRuntime:
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._aws_port, verbose=False)
+        self._moto.start()
+        create_tables(self.stack, self.client("dynamodb"))
+        create_queues(self.stack, self.client("sqs"))
+        functions = self.template.functions
+        self.pools = {
+            fn.logical_id: FunctionPool(self._function_config(fn), self._function_log)
+            for fn in functions
+        }
+        if self._prewarm:
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                list(pool.map(lambda p: p.prewarm(), self.pools.values()))
+        self._start_streams()
+        schedules = [
+            Schedule.from_event(self.stack, e)
+            for e in self.template.event_sources("Schedule", "ScheduleV2")
+        ]
+        self.scheduler = Scheduler(schedules, self.invoke, clock=self.clock)
+        self.scheduler.start()
+        self.gateway = HttpApiGateway(
+            self._routes(),
+            self.invoke,
+            account_id=self.stack.account_id,
+            api_id=self._api_id(),
+            host=self._host,
+            port=self._port,
+        )
+        self.gateway.start()
+        return self
+
+    @property
+    def aws_endpoint(self) -> str:
+        assert self._moto is not None, "start() first"
+        host, port = self._moto.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        assert self.gateway is not None, "start() first"
+        return self.gateway.url
+
+    def client(self, service: str) -> Any:
+        """A boto3 client of the runtime's moto server."""
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            region_name=self.stack.region,
+            endpoint_url=self.aws_endpoint,
+            aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=LOCAL_CREDENTIALS["AWS_SESSION_TOKEN"],
+        )
+
+    def _function_config(self, fn: FunctionDefinition) -> FunctionConfig:
+        props = self.stack.resolve(fn.properties)
+        name = self.stack.function_name(fn.logical_id)
+        log_group = (props.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{name}"
+        layer_dirs = []
+        for layer in props.get("Layers") or []:
+            owner = next(
+                (lid for lid in self.template.of_type(LAYER) if self.stack.ref(lid) == layer), None
+            )
+            if owner is None:
+                raise TemplateError(
+                    f"{fn.logical_id}: the local runtime runs only the template's own layers"
+                )
+            layer_dirs.append(
+                self.template.root / str(self.template.properties(owner)["ContentUri"])
+            )
+        variables = {
+            k: str(v) for k, v in ((props.get("Environment") or {}).get("Variables") or {}).items()
+        }
+        code_dir = self.template.root / fn.code_uri
+        environment = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "TZ": ":UTC",
+            **variables,
+            # What Lambda sets itself, which a template cannot override.
+            **LOCAL_CREDENTIALS,
+            "AWS_REGION": self.stack.region,
+            "AWS_DEFAULT_REGION": self.stack.region,
+            "AWS_ENDPOINT_URL": self.aws_endpoint,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_LAMBDA_FUNCTION_NAME": name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": str(log_group),
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"{time.strftime('%Y/%m/%d')}/[$LATEST]local",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{props.get('Runtime', 'python')}",
+            "AWS_SAM_LOCAL": "true",
+            "LAMBDA_TASK_ROOT": str(code_dir),
+            "_HANDLER": fn.handler,
+        }
+        reserved = props.get("ReservedConcurrentExecutions")
+        return FunctionConfig(
+            logical_id=fn.logical_id,
+            name=name,
+            arn=self.stack.function_arn(fn.logical_id),
+            handler=fn.handler,
+            code_dir=code_dir,
+            layer_dirs=tuple(layer_dirs),
+            environment=environment,
+            timeout=fn.timeout,
+            memory_mb=fn.memory_mb,
+            max_concurrency=int(reserved) if reserved else self._max_concurrency,
+        )
+
+    def _api_id(self) -> str:
+        apis = list(self.template.of_type(HTTP_API))
+        return self.stack.ref(apis[0]) if apis else "localapi"
+
+    def authorizers(self) -> dict[str, JwtAuthorizer]:
+        """Every JWT authorizer of every HttpApi, by `Api.Authorizer`."""
+        found = {}
+        for api_id in self.template.of_type(HTTP_API):
+            auth = self.stack.resolve(self.template.http_api_properties(api_id).get("Auth") or {})
+            for name, config in (auth.get("Authorizers") or {}).items():
+                jwt_config = config.get("JwtConfiguration")
+                if not jwt_config:
+                    raise TemplateError(f"{api_id}.{name}: only JWT authorizers run locally")
+                source = str(config.get("IdentitySource", "$request.header.Authorization"))
+                found[f"{api_id}.{name}"] = JwtAuthorizer(
+                    name=name,
+                    issuer=str(jwt_config["issuer"]),
+                    audience=tuple(str(a) for a in jwt_config.get("audience") or []),
+                    jwks=self.signing_key.jwks,
+                    identity_header=source.rsplit(".", 1)[-1].lower(),
+                    clock=self.clock,
+                )
+        return found
+
+    def _routes(self) -> list[Route]:
+        authorizers = self.authorizers()
+        apis = list(self.template.of_type(HTTP_API))
+        routes = []
+        for event in self.template.event_sources("HttpApi"):
+            props = event.properties
+            if str(props.get("PayloadFormatVersion", "2.0")) != "2.0":
+                raise TemplateError(
+                    f"{event.function_id}.{event.name}: only payload format 2.0 runs locally"
+                )
+            api_ref = props.get("ApiId")
+            api_id = api_ref["Ref"] if isinstance(api_ref, dict) else (apis[0] if apis else None)
+            api_auth = self.template.http_api_properties(api_id).get("Auth") or {} if api_id else {}
+            name = (props.get("Auth") or {}).get("Authorizer") or api_auth.get("DefaultAuthorizer")
+            authorizer = None if name in (None, "NONE") else authorizers[f"{api_id}.{name}"]
+            routes.append(
+                Route(
+                    method=str(props.get("Method", "ANY"))
+                    .upper()
+                    .replace("X-AMAZON-APIGATEWAY-ANY-METHOD", "ANY"),
+                    path=str(props.get("Path", "$default")),
+                    function_id=event.function_id,
+                    authorizer=authorizer,
+                )
+            )
+        return routes
+
+    def _start_streams(self) -> None:
+        streams, sqs = self.client("dynamodbstreams"), self.client("sqs")
+        for event in self.template.event_sources("DynamoDB"):
+            mapping = StreamMapping.from_event(self.stack, event)
+            if not mapping.enabled:
+                continue
+            for shard_id in shard_ids(streams, mapping.stream_arn):
+                poller = ShardPoller(
+                    mapping=mapping,
+                    shard_id=shard_id,
+                    streams=streams,
+                    sqs=sqs,
+                    invoke=self.invoke,
+                    region=self.stack.region,
+                    clock=self.clock,
+                    poll_interval=self._poll_interval,
+                    on_activity=self.activity.touch,
+                )
+                poller.start()
+                self.pollers.append(poller)
+
+    # ------------------------------------------------------------- running
+    def invoke(self, function_id: str, event: dict[str, Any], trigger: str) -> Invocation:
+        started = self.clock()
+        with self.activity.lock:
+            self.activity.in_flight += 1
+            self.activity.events += 1
+        try:
+            invocation = self.pools[function_id].invoke(event)
+        finally:
+            with self.activity.lock:
+                self.activity.in_flight -= 1
+                self.activity.events += 1
+        with self._log_lock:
+            entry = InvocationEntry(
+                sequence=len(self.invocations),
+                function=function_id,
+                trigger=trigger,
+                request_id=invocation.request_id,
+                started=started,
+                duration_ms=round(invocation.duration_ms, 3),
+                outcome=_outcome(invocation),
+                cold_start=invocation.cold_start,
+            )
+            self.invocations.append(entry)
+        log.info(
+            "%-26s %-34s %9.1f ms  %s%s",
+            function_id,
+            trigger,
+            invocation.duration_ms,
+            entry.outcome,
+            " (cold start)" if invocation.cold_start else "",
+        )
+        return invocation
+
+    def fire(self, name: str) -> Invocation:
+        """Fires one schedule now: `Function.Event`, or a function with one schedule."""
+        assert self.scheduler is not None, "start() first"
+        return self.scheduler.fire(self.scheduler.find(name))
+
+    def drain(self, timeout: float = 30.0) -> bool:
+        """Waits until every stream is read to its end and nothing is running; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            marker = self.activity.events
+            polls = {id(p): p.quiet_polls for p in self.pollers}
+            while time.monotonic() < deadline:
+                quiet = all(p.quiet_polls > polls[id(p)] and not p.busy for p in self.pollers)
+                if quiet and self.activity.in_flight == 0:
+                    break
+                time.sleep(0.01)
+            else:
+                return False
+            if self.activity.events == marker:
+                return True
+        return False
+
+    def token(
+        self, role: str | list[str], sub: str, *, ttl_seconds: int = 3600, **overrides: Any
+    ) -> str:
+        """A signed bearer token that the template's first JWT authorizer accepts."""
+        authorizer = next(iter(self.authorizers().values()))
+        claims = cognito_id_token_claims(
+            issuer=authorizer.issuer,
+            audience=authorizer.audience[0],
+            sub=sub,
+            groups=[role] if isinstance(role, str) else role,
+            ttl_seconds=ttl_seconds,
+            now=self.clock(),
+        )
+        claims.update(overrides)
+        return self.signing_key.sign(claims)
+
+    def outputs(self) -> dict[str, Any]:
+        """The template's Outputs, resolved locally; ApiUrl points at the local gateway."""
+        resolved = {
+            name: self.stack.resolve(o.get("Value")) for name, o in self.template.outputs.items()
+        }
+        if "ApiUrl" in resolved:
+            resolved["ApiUrl"] = self.api_url + "/"
+        return resolved
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "api": self.api_url,
+            "aws": self.aws_endpoint,
+            "region": self.stack.region,
+            "outputs": self.outputs(),
+            "functions": sorted(self.pools),
+            "streams": [
+                {
+                    "function": p.mapping.function_id,
+                    "event": p.mapping.event_name,
+                    "streamArn": p.mapping.stream_arn,
+                    "shardId": p.shard_id,
+                    "discarded": len(p.discarded),
+                }
+                for p in self.pollers
+            ],
+            "schedules": [
+                {"name": s.name, "expression": s.expression.expression, "nextFire": s.next_fire}
+                for s in (self.scheduler.schedules if self.scheduler else [])
+            ],
+            "invocations": len(self.invocations),
+        }
+
+    def invocation_log(self, since: int = 0) -> list[dict[str, Any]]:
+        with self._log_lock:
+            return [asdict(e) for e in self.invocations[since:]]
+
+    # ---------------------------------------------------------------- stop
+    def stop(self) -> None:
+        if self.gateway is not None:
+            self.gateway.stop()
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        for poller in self.pollers:
+            poller.stop()
+        for pool in self.pools.values():
+            pool.close()
+        if self._moto is not None:
+            self._moto.stop()
+
+    def __enter__(self) -> LocalRuntime:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def configure_logging(stream: IO[str] = sys.stderr) -> None:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d %(message)s", "%H:%M:%S"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False

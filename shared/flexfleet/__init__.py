@@ -1,0 +1,1 @@
+"""FlexFleet's domain and data code, shared by every Lambda function (the shared layer)."""

@@ -1,0 +1,80 @@
+"""The one place where errors become HTTP responses.
+
+Every error body has the same shape as API Gateway's own ({"message": ...}),
+plus a machine-readable `code` and, where one field is at fault, its name.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from flexfleet import errors
+
+logger = Logger(child=True)
+
+STATUS_BY_ERROR: dict[type[errors.DomainError], HTTPStatus] = {
+    errors.BadRequest: HTTPStatus.BAD_REQUEST,
+    errors.Unauthenticated: HTTPStatus.UNAUTHORIZED,
+    errors.Forbidden: HTTPStatus.FORBIDDEN,
+    errors.NotFound: HTTPStatus.NOT_FOUND,
+    errors.Conflict: HTTPStatus.CONFLICT,
+    errors.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    errors.UnsupportedMediaType: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    errors.Unprocessable: HTTPStatus.UNPROCESSABLE_ENTITY,
+}
+
+
+def error_response(
+    status: HTTPStatus, code: str, message: str, field: str | None = None, **extra: Any
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"message": message, "code": code}
+    if field is not None:
+        body["field"] = field
+    body.update(extra)
+    return Response(
+        status_code=status.value, content_type=content_types.APPLICATION_JSON, body=body
+    )
+
+
+def _field_of(location: tuple[Any, ...]) -> str:
+    # Powertools reports ("body", "factors", "timeliness"); clients know fields, not "body".
+    parts = [str(p) for p in location if p != "body"]
+    return ".".join(parts) or "body"
+
+
+def register_exception_handlers(app: APIGatewayHttpResolver) -> None:
+    @app.exception_handler(errors.DomainError)
+    def domain_error(exc: errors.DomainError) -> Response[dict[str, Any]]:
+        status = STATUS_BY_ERROR.get(type(exc), HTTPStatus.BAD_REQUEST)
+        return error_response(status, exc.code, exc.message, exc.field)
+
+    @app.exception_handler(RequestValidationError)
+    def validation_error(exc: RequestValidationError) -> Response[dict[str, Any]]:
+        problems = [
+            {"field": _field_of(tuple(e["loc"])), "message": e["msg"], "type": e["type"]}
+            for e in exc.errors()
+        ]
+        first = problems[0] if problems else {"field": "body", "message": "invalid request"}
+        return error_response(
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            "validation_error",
+            f"{first['field']}: {first['message']}",
+            first["field"],
+            errors=problems,
+        )
+
+    @app.not_found
+    def route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
+        return error_response(HTTPStatus.NOT_FOUND, "not_found", "no such route")
+
+    @app.exception_handler(Exception)
+    def unexpected(exc: Exception) -> Response[dict[str, Any]]:
+        # Logged with its stack trace for us; the client gets no internals.
+        logger.exception("unhandled error")
+        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal", "internal error")

@@ -1,0 +1,62 @@
+"""Typed domain errors. Handlers raise these; flexfleet.api.exception_handlers maps them to HTTP."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error a client may be told about."""
+
+    code: str = "error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class BadRequest(DomainError):
+    """The request is malformed: not JSON, or a field that cannot be read."""
+
+    code = "bad_request"
+
+
+class Unauthenticated(DomainError):
+    """No usable identity reached the function (the authorizer should have stopped it)."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    """The caller's role may not use this operation."""
+
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    """The resource does not exist, or belongs to someone else: the two look alike on purpose."""
+
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The request clashes with what is already recorded."""
+
+    code = "conflict"
+
+
+class Unprocessable(DomainError):
+    """The request is well formed but the domain refuses it."""
+
+    code = "unprocessable"
+
+
+class PayloadTooLarge(DomainError):
+    """The body is over the API's size limit."""
+
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    """The body is not declared as JSON."""
+
+    code = "unsupported_media_type"
