@@ -127,7 +127,7 @@ class JwtAuthorizer:
     def authorize(self, headers: Mapping[str, str]) -> dict[str, Any]:
         """The token's claims, or Unauthorized as API Gateway would answer."""
         raw = headers.get(self.identity_header, "").strip()
-        if not raw:
+        if raw.lower() in ("", "bearer"):
             raise Unauthorized(None)
         token = raw[7:].strip() if raw[:7].lower() == "bearer " else raw
         try:

@@ -64,7 +64,7 @@ class RuntimeClient:
 
 
 class RuntimeProcess:
-    """`python -m infra.local_runtime run` in a child process, on free ports unless told otherwise."""
+    """`python -m infra.local_runtime run` in a child process, on free ports by default."""
 
     def __init__(
         self,

@@ -449,3 +449,5 @@ def configure_logging(stream: IO[str] = sys.stderr) -> None:
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
+    # moto's server logs every AWS call it serves; the invocation lines are what matter here.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -192,12 +192,16 @@ class ShardPoller:
     busy: bool = False
     discarded: list[dict[str, Any]] = field(default_factory=list)  # on-failure messages sent
 
-    def start(self) -> None:
+    def open(self) -> None:
+        """Takes the shard iterator at the mapping's StartingPosition."""
         self._iterator = self.streams.get_shard_iterator(
             StreamArn=self.mapping.stream_arn,
             ShardId=self.shard_id,
             ShardIteratorType=self.mapping.starting_position,  # type: ignore[arg-type]
         )["ShardIterator"]
+
+    def start(self) -> None:
+        self.open()
         self._thread = threading.Thread(
             target=self._run, name=f"stream-{self.mapping.function_id}", daemon=True
         )

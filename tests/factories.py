@@ -1,0 +1,99 @@
+"""Events for tests: the golden events from `sam local generate-event`, varied per test."""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from boto3.dynamodb.types import TypeSerializer
+
+EVENTS = Path(__file__).with_name("events")
+_serializer = TypeSerializer()
+
+
+@cache
+def _golden(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    return loaded
+
+
+def golden(name: str) -> dict[str, Any]:
+    return copy.deepcopy(_golden(name))
+
+
+def http_api_event(
+    method: str,
+    path: str,
+    *,
+    route_key: str | None = None,
+    claims: dict[str, str] | None = None,
+    body: str | None = None,
+    headers: dict[str, str] | None = None,
+    path_parameters: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The golden HTTP API v2 event, aimed at one route, with or without a caller."""
+    event = golden("http_api_proxy.json")
+    event["routeKey"] = route_key or f"{method} {path}"
+    event["rawPath"] = path
+    event["rawQueryString"] = ""
+    event.pop("queryStringParameters", None)
+    event.pop("cookies", None)
+    event["headers"] = {"content-type": "application/json", **(headers or {})}
+    context = event["requestContext"]
+    context["http"].update({"method": method, "path": path})
+    context["routeKey"] = event["routeKey"]
+    if claims is None:
+        context.pop("authorizer", None)
+    else:
+        context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
+    if body is None:
+        event.pop("body", None)
+    else:
+        event["body"] = body
+    event["isBase64Encoded"] = False
+    if path_parameters:
+        event["pathParameters"] = path_parameters
+    else:
+        event.pop("pathParameters", None)
+    return event
+
+
+def rating_item(rating_id: str, driver_id: str, stars: int, rated_at: str) -> dict[str, Any]:
+    return {"ratingId": rating_id, "driverId": driver_id, "stars": stars, "ratedAt": rated_at}
+
+
+def dynamodb_stream_event(
+    changes: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]],
+    *,
+    stream_arn: str | None = None,
+    key: str = "ratingId",
+) -> dict[str, Any]:
+    """The golden DynamoDB stream event with one record per (eventName, new, old) change."""
+    template_record = golden("dynamodb_update.json")["Records"][0]
+    records = []
+    for sequence, (event_name, new, old) in enumerate(changes, start=1):
+        record = copy.deepcopy(template_record)
+        image = new or old or {}
+        record["eventName"] = event_name
+        record["eventID"] = f"event-{sequence}"
+        if stream_arn:
+            record["eventSourceARN"] = stream_arn
+        change = record["dynamodb"]
+        change["Keys"] = {key: _serializer.serialize(image[key])}
+        change["SequenceNumber"] = str(1000 + sequence)
+        change["StreamViewType"] = "NEW_AND_OLD_IMAGES"
+        change.pop("NewImage", None)
+        change.pop("OldImage", None)
+        if new is not None:
+            change["NewImage"] = {k: _serializer.serialize(v) for k, v in new.items()}
+        if old is not None:
+            change["OldImage"] = {k: _serializer.serialize(v) for k, v in old.items()}
+        records.append(record)
+    return {"Records": records}
+
+
+def scheduled_event() -> dict[str, Any]:
+    return golden("scheduled_event.json")

@@ -1,0 +1,89 @@
+"""The runtime reads template.yaml itself: tags, Globals and intrinsics resolve as SAM's would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from infra.local_runtime.stack import Stack
+from infra.local_runtime.template import Template, TemplateError, merge_globals
+
+
+def test_globals_merge_maps_add_lists_and_override_scalars() -> None:
+    merged = merge_globals(
+        {"Timeout": 10, "Layers": ["a"], "Environment": {"Variables": {"A": "1", "B": "2"}}},
+        {"Timeout": 3, "Layers": ["b"], "Environment": {"Variables": {"B": "3"}}},
+    )
+
+    assert merged == {
+        "Timeout": 3,
+        "Layers": ["a", "b"],
+        "Environment": {"Variables": {"A": "1", "B": "3"}},
+    }
+
+
+def test_an_intrinsic_in_a_function_overrides_the_global_instead_of_merging() -> None:
+    assert merge_globals({"Ref": "A"}, {"Fn::Sub": "x"}) == {"Fn::Sub": "x"}
+
+
+def test_every_function_gets_the_global_runtime_layer_and_environment(template: Template) -> None:
+    for function in template.functions:
+        assert function.properties["Runtime"] == "python3.13"
+        assert function.properties["Architectures"] == ["arm64"]
+        assert {"Ref": "SharedLayer"} in function.properties["Layers"]
+        assert "POWERTOOLS_SERVICE_NAME" in function.properties["Environment"]["Variables"]
+
+
+def test_a_function_keeps_its_own_timeout_over_the_global(template: Template) -> None:
+    health = next(f for f in template.functions if f.logical_id == "HealthFunction")
+
+    assert health.timeout == 3
+
+
+def test_refs_and_getatts_resolve_to_local_names_and_arns(stack: Stack) -> None:
+    resolved = stack.resolve(
+        {
+            "table": {"Ref": "RatingsTable"},
+            "arn": {"Fn::GetAtt": ["RatingsTable", "Arn"]},
+            "issuer": {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"},
+            "joined": {"Fn::Join": ["-", [{"Ref": "AWS::StackName"}, "x"]]},
+            "gone": {"Ref": "AWS::NoValue"},
+        }
+    )
+
+    assert resolved == {
+        "table": "flexfleet-RatingsTable",
+        "arn": "arn:aws:dynamodb:us-east-1:123456789012:table/flexfleet-RatingsTable",
+        "issuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_UserPool",
+        "joined": "flexfleet-x",
+    }
+
+
+def test_a_parameter_resolves_to_its_default_or_its_override(template: Template) -> None:
+    assert Stack(template).resolve({"Ref": "LogLevel"}) == "INFO"
+    assert (
+        Stack(template, parameter_overrides={"LogLevel": "DEBUG"}).resolve({"Ref": "LogLevel"})
+        == "DEBUG"
+    )
+
+
+def test_the_short_form_tags_read_as_long_forms(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties:\n"
+        "      A: !GetAtt X.StreamArn\n      B: !Sub '${AWS::Region}'\n      C: !Ref Y\n"
+    )
+
+    props = Template(path).properties("T")
+
+    assert props == {
+        "A": {"Fn::GetAtt": ["X", "StreamArn"]},
+        "B": {"Fn::Sub": "${AWS::Region}"},
+        "C": {"Ref": "Y"},
+    }
+
+
+def test_an_unsupported_intrinsic_is_a_clear_error(stack: Stack) -> None:
+    with pytest.raises(TemplateError, match="Fn::ImportValue"):
+        stack.resolve({"Fn::ImportValue": "elsewhere"})
