@@ -83,12 +83,17 @@ def _fire(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--template", type=Path, default=ROOT / "template.yaml")
+    common.add_argument(
+        "--state-dir", type=Path, default=ROOT / ".local", help="signing key and runtime.json"
+    )
     parser = argparse.ArgumentParser(prog="python -m infra.local_runtime")
-    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
-    parser.add_argument("--state-dir", type=Path, default=ROOT / ".local")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="run the template: API, moto, streams, schedules")
+    run = commands.add_parser(
+        "run", parents=[common], help="run the template: API, moto, streams, schedules"
+    )
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=3000, help="the HTTP API's port (0: any free one)")
     run.add_argument("--aws-port", type=int, default=0, help="moto's port (0: any free one)")
@@ -96,13 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE")
     run.set_defaults(action=_run)
 
-    token = commands.add_parser("token", help="print a bearer token the local authorizer accepts")
+    token = commands.add_parser("token", parents=[common], help="print a bearer token the local authorizer accepts")
     token.add_argument("--role", default="driver", help="one group, or several separated by commas")
     token.add_argument("--sub", default="d-123", help="the caller's id")
     token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
     token.set_defaults(action=_token)
 
-    fire = commands.add_parser("fire", help="fire a schedule now on the running runtime")
+    fire = commands.add_parser("fire", parents=[common], help="fire a schedule now on the running runtime")
     fire.add_argument("name", help="Function, or Function.Event")
     fire.set_defaults(action=_fire)
 

@@ -314,6 +314,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 self.rfile.readline()
         length = int(self.headers.get("content-length") or 0)
         if length > MAX_PAYLOAD_BYTES:
+            # Read it all, so the client gets to hear the 413 rather than a reset.
+            while length > 0:
+                length -= len(self.rfile.read(min(length, 1 << 20)) or b"x" * length)
             return None
         return self.rfile.read(length) if length else b""
 

@@ -1,0 +1,168 @@
+"""The platform through the local runtime, as a user of `make run` sees it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Api
+
+pytestmark = pytest.mark.e2e
+
+
+def test_health_answers_200_without_a_token(app: Api) -> None:
+    reply = app.request("GET", "/health")
+
+    assert reply.status == 200
+    assert reply.json == {"status": "ok"}
+    assert "apigw-requestid" in reply.headers
+
+
+def test_me_without_a_token_answers_401(app: Api) -> None:
+    reply = app.request("GET", "/me")
+
+    assert reply.status == 401
+    assert reply.json == {"message": "Unauthorized"}
+
+
+def test_me_with_a_token_answers_the_callers_id_and_groups(app: Api) -> None:
+    token = app.runtime.token(["driver", "ops"], "d-123")
+
+    reply = app.request("GET", "/me", token=token)
+
+    assert reply.status == 200
+    assert reply.json == {"sub": "d-123", "groups": ["driver", "ops"]}
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        ({"exp": 1}, "the token has expired"),
+        ({"aud": "someone-else"}, "the token does not have a valid audience"),
+        ({"iss": "https://issuer.example/elsewhere"}, "the token does not have a valid issuer"),
+    ],
+)
+def test_a_token_api_gateway_would_refuse_answers_401_with_the_reason(
+    app: Api, claims: dict[str, Any], reason: str
+) -> None:
+    token = app.runtime.token("driver", "d-123", **claims)
+
+    reply = app.request("GET", "/me", token=token)
+
+    assert reply.status == 401
+    assert reason in reply.headers["www-authenticate"]
+
+
+def test_a_token_with_a_forged_signature_answers_401(app: Api) -> None:
+    header, payload, _ = app.runtime.token("driver", "d-123").split(".")
+
+    reply = app.request("GET", "/me", token=f"{header}.{payload}.c2lnbmF0dXJl")
+
+    assert reply.status == 401
+    assert "signature" in reply.headers["www-authenticate"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/no-such-route"), ("DELETE", "/health"), ("POST", "/me")]
+)
+def test_an_unknown_route_or_method_answers_a_json_404(app: Api, method: str, path: str) -> None:
+    reply = app.request(method, path)
+
+    assert reply.status == 404
+    assert reply.headers["content-type"] == "application/json"
+    assert reply.json == {"message": "Not Found"}
+
+
+def test_malformed_json_answers_400_naming_the_body(app: Api) -> None:
+    token = app.runtime.token("driver", "d-1")
+
+    reply = app.request(
+        "GET", "/me", token=token, body="{not json", headers={"content-type": "application/json"}
+    )
+
+    assert reply.status == 400
+    assert reply.json["field"] == "body"
+    assert "Traceback" not in reply.body.decode()
+
+
+def test_the_wrong_content_type_answers_415_naming_the_header(app: Api) -> None:
+    token = app.runtime.token("driver", "d-1")
+
+    reply = app.request(
+        "GET", "/me", token=token, body="hello", headers={"content-type": "text/plain"}
+    )
+
+    assert reply.status == 415
+    assert reply.json["field"] == "content-type"
+
+
+def test_a_body_over_the_api_limit_answers_413(app: Api) -> None:
+    token = app.runtime.token("driver", "d-1")
+    big = '{"pad": "' + "x" * (65 * 1024) + '"}'
+
+    reply = app.request(
+        "GET", "/me", token=token, body=big, headers={"content-type": "application/json"}
+    )
+
+    assert reply.status == 413
+    assert reply.json["field"] == "body"
+
+
+def test_a_body_over_the_gateway_quota_answers_413_before_any_function(app: Api) -> None:
+    reply = app.request("GET", "/health", body=b"x" * (10 * 1024 * 1024 + 1))
+
+    assert reply.status == 413
+    assert reply.json == {"message": "Request Entity Too Large"}
+
+
+def test_a_rating_write_reaches_the_stream_function_within_a_second(app: Api) -> None:
+    dynamodb = app.aws("dynamodb")
+    status = app.runtime.status()
+    written = time.monotonic()
+
+    dynamodb.put_item(
+        TableName=status["outputs"]["RatingsTableName"],
+        Item={
+            "ratingId": {"S": "e2e-r1"},
+            "driverId": {"S": "e2e-d1"},
+            "ratedAt": {"S": "2026-11-21"},
+            "stars": {"N": "4"},
+        },
+    )
+    standing = None
+    while time.monotonic() - written < 1.0 and standing is None:
+        standing = dynamodb.get_item(
+            TableName=status["outputs"]["StandingTableName"], Key={"driverId": {"S": "e2e-d1"}}
+        ).get("Item")
+        time.sleep(0.02)
+
+    assert standing is not None, "the stream function did not update standing within 1 s"
+    assert standing["ratingCount"] == {"N": "1"}
+
+
+def test_the_daily_schedule_can_be_fired_now_with_its_input(app: Api) -> None:
+    result = app.runtime.fire("StandingScheduleFunction")
+
+    assert result["error"] is None
+    assert result["payload"]["job"] == "standing-recalculation"
+
+
+def test_every_invocation_is_logged_with_function_trigger_duration_and_outcome(app: Api) -> None:
+    before = len(app.runtime.invocations())
+
+    app.request("GET", "/health")
+
+    [entry] = app.runtime.invocations(since=before)
+    assert entry["function"] == "HealthFunction"
+    assert entry["trigger"] == "http GET /health"
+    assert entry["duration_ms"] > 0
+    assert entry["outcome"] == "ok"
+
+
+def test_outputs_resolve_to_the_local_stack(app: Api) -> None:
+    outputs = app.runtime.status()["outputs"]
+
+    assert outputs["ApiUrl"] == app.base_url + "/"
+    assert outputs["RatingsTableName"] == "flexfleet-RatingsTable"

@@ -1,0 +1,117 @@
+"""The local runtime's own semantics, through a template of probe functions."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from infra.local_runtime.client import RuntimeProcess
+from tests.e2e.conftest import FIXTURE_TEMPLATE, Api
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_function_gets_its_template_environment_and_a_context_that_counts_down(
+    probes: Api,
+) -> None:
+    reply = probes.request("GET", "/context")
+
+    assert reply.status == 200
+    body = reply.json
+    assert body["functionName"] == "flexfleet-ProbeFunction"
+    assert 0 < body["remainingMs"] <= 1000  # Timeout: 1
+    assert body["arn"] == "arn:aws:lambda:us-east-1:123456789012:function:flexfleet-ProbeFunction"
+    assert body["env"]["EVENTS_TABLE"] == "flexfleet-EventsTable"
+    assert body["env"]["AWS_ENDPOINT_URL"] == probes.aws_endpoint
+    assert body["env"]["AWS_LAMBDA_FUNCTION_NAME"] == "flexfleet-ProbeFunction"
+
+
+def test_a_function_that_overruns_its_timeout_fails_with_a_500(probes: Api) -> None:
+    before = len(probes.runtime.invocations())
+
+    reply = probes.request("GET", "/sleep/3")
+
+    assert reply.status == 500
+    assert reply.json == {"message": "Internal Server Error"}
+    [entry] = probes.runtime.invocations(since=before)
+    assert "Sandbox.Timedout" in entry["outcome"]
+    assert probes.request("GET", "/context").status == 200  # a new sandbox takes over
+
+
+def test_a_function_that_raises_answers_500_without_its_stack_trace(probes: Api) -> None:
+    reply = probes.request("POST", "/crash")
+
+    assert reply.status == 500
+    assert b"crashed" not in reply.body
+
+
+def test_the_claims_reach_the_function_flattened_as_api_gateway_does(probes: Api) -> None:
+    token = probes.runtime.token(["driver", "ops"], "d-9")
+
+    claims = probes.request("GET", "/claims", token=token).json
+
+    assert claims["sub"] == "d-9"
+    assert claims["cognito:groups"] == "[driver ops]"
+    assert isinstance(claims["exp"], str)
+
+
+def test_a_poison_record_ends_in_the_on_failure_queue_and_the_rest_take_effect(probes: Api) -> None:
+    dynamodb, sqs = probes.aws("dynamodb"), probes.aws("sqs")
+    table = "flexfleet-EventsTable"
+    for n in range(5):
+        item = {"id": {"S": f"p{n}"}}
+        if n == 2:
+            item["poison"] = {"BOOL": True}
+        dynamodb.put_item(TableName=table, Item=item)
+
+    assert probes.runtime.drain(timeout=30)
+
+    seen = {
+        f"p{n}": "seen" in dynamodb.get_item(TableName=table, Key={"id": {"S": f"p{n}"}})["Item"]
+        for n in range(5)
+    }
+    assert seen == {"p0": True, "p1": True, "p2": False, "p3": True, "p4": True}
+    queue_url = sqs.get_queue_url(QueueName="flexfleet-FailureQueue")["QueueUrl"]
+    [message] = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    info = json.loads(message["Body"])
+    assert info["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert info["DDBStreamBatchInfo"]["batchSize"] == 1
+    assert probes.runtime.status()["streams"][0]["discarded"] == 1
+
+
+def test_a_rate_schedule_fires_on_its_own_when_its_time_comes(probes: Api) -> None:
+    before = len(probes.runtime.invocations())
+
+    probes.runtime.advance_clock(61)
+    deadline = time.monotonic() + 5
+    fired: list[dict[str, object]] = []
+    while time.monotonic() < deadline and not fired:
+        fired = [
+            e for e in probes.runtime.invocations(since=before) if e["function"] == "TickFunction"
+        ]
+        time.sleep(0.05)
+
+    assert fired, "rate(1 minute) did not fire after the clock moved a minute"
+    assert fired[0]["trigger"] == "schedule EveryMinute"
+    assert fired[0]["outcome"] == "ok"
+
+
+def test_a_schedule_fired_by_hand_gets_the_scheduled_event(probes: Api) -> None:
+    result = probes.runtime.fire("TickFunction")
+
+    assert result["payload"]["detailType"] == "Scheduled Event"
+    assert result["payload"]["resources"][0].startswith(
+        "arn:aws:events:us-east-1:123456789012:rule/"
+    )
+
+
+def test_ctrl_c_stops_the_runtime_cleanly(tmp_path: Path) -> None:
+    runtime = RuntimeProcess(FIXTURE_TEMPLATE, tmp_path).start()
+
+    exit_code = runtime.stop()
+
+    assert exit_code == 0
+    assert not (tmp_path / "runtime.json").exists()
