@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic_settings import BaseSettings
 
@@ -30,7 +31,7 @@ class Settings(BaseSettings):
 
 @cache
 def repositories() -> tuple[RatingRepository, StandingRepository]:
-    settings = Settings()  # type: ignore[call-arg]  # read from the environment
+    settings = Settings()  # read from the environment, failing fast on a missing name
     dynamodb = boto3.resource("dynamodb")
     return (
         RatingRepository(dynamodb.Table(settings.ratings_table_name)),
@@ -39,7 +40,7 @@ def repositories() -> tuple[RatingRepository, StandingRepository]:
 
 
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     recompute = StandingRecompute(*repositories())
 
     def record_handler(record: RatingStreamRecord) -> None:

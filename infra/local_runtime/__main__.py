@@ -101,13 +101,17 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE")
     run.set_defaults(action=_run)
 
-    token = commands.add_parser("token", parents=[common], help="print a bearer token the local authorizer accepts")
+    token = commands.add_parser(
+        "token", parents=[common], help="print a bearer token the local authorizer accepts"
+    )
     token.add_argument("--role", default="driver", help="one group, or several separated by commas")
     token.add_argument("--sub", default="d-123", help="the caller's id")
     token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
     token.set_defaults(action=_token)
 
-    fire = commands.add_parser("fire", parents=[common], help="fire a schedule now on the running runtime")
+    fire = commands.add_parser(
+        "fire", parents=[common], help="fire a schedule now on the running runtime"
+    )
     fire.add_argument("name", help="Function, or Function.Event")
     fire.set_defaults(action=_fire)
 

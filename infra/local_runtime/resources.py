@@ -86,7 +86,7 @@ def create_tables(stack: Stack, dynamodb: DynamoDBClient) -> None:
 def create_queues(stack: Stack, sqs: SQSClient) -> None:
     for logical_id in stack.template.of_type(QUEUE):
         props = stack.resolve(stack.template.properties(logical_id))
-        attributes = {
+        attributes: Any = {
             k: str(props[k]).lower() if isinstance(props[k], bool) else str(props[k])
             for k in _QUEUE_ATTRIBUTES
             if k in props

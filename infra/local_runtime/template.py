@@ -147,7 +147,10 @@ class Template:
         ]
 
     def http_api_properties(self, logical_id: str) -> dict[str, Any]:
-        return merge_globals(self.globals.get("HttpApi") or {}, self.properties(logical_id))
+        merged: dict[str, Any] = merge_globals(
+            self.globals.get("HttpApi") or {}, self.properties(logical_id)
+        )
+        return merged
 
     def event_sources(self, *types: str) -> list[EventSource]:
         return [event for fn in self.functions for event in fn.events if event.type in types]

@@ -27,11 +27,10 @@ class RatingRepository:
         }
         while True:
             page = self._table.query(**query)
-            stars.extend(
-                int(item["stars"])
-                for item in page["Items"]
-                if isinstance(item.get("stars"), Decimal | int)
-            )
+            for item in page["Items"]:
+                value = item.get("stars")
+                if isinstance(value, Decimal | int):
+                    stars.append(int(value))
             if "LastEvaluatedKey" not in page:
                 return stars
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]

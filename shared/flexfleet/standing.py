@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -42,7 +42,7 @@ class StandingRepository:
         self._table = table
 
     def save(self, standing: Standing) -> None:
-        item = {
+        item: dict[str, Any] = {
             "driverId": standing.driver_id,
             "ratingCount": standing.rating_count,
             "computedAt": standing.computed_at.isoformat(),

@@ -17,8 +17,8 @@ class RatingImage(BaseModel):
 
 
 class RatingChange(DynamoDBStreamChangedRecordModel):
-    NewImage: RatingImage | None = None  # type: ignore[assignment]
-    OldImage: RatingImage | None = None  # type: ignore[assignment]
+    NewImage: RatingImage | None = None
+    OldImage: RatingImage | None = None
 
 
 class RatingStreamRecord(DynamoDBStreamRecordModel):

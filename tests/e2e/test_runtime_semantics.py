@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,7 +63,7 @@ def test_a_poison_record_ends_in_the_on_failure_queue_and_the_rest_take_effect(p
     dynamodb, sqs = probes.aws("dynamodb"), probes.aws("sqs")
     table = "flexfleet-EventsTable"
     for n in range(5):
-        item = {"id": {"S": f"p{n}"}}
+        item: dict[str, Any] = {"id": {"S": f"p{n}"}}
         if n == 2:
             item["poison"] = {"BOOL": True}
         dynamodb.put_item(TableName=table, Item=item)

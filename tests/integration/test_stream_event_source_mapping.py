@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
-import pytest
 from aws_lambda_powertools.utilities.parser.models import (
     DynamoDBStreamLambdaOnFailureDestinationModel,
 )

@@ -48,33 +48,38 @@ def _field_of(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def domain_error(exc: errors.DomainError) -> Response[dict[str, Any]]:
+    status = STATUS_BY_ERROR.get(type(exc), HTTPStatus.BAD_REQUEST)
+    return error_response(status, exc.code, exc.message, exc.field)
+
+
+def validation_error(exc: RequestValidationError) -> Response[dict[str, Any]]:
+    problems = [
+        {"field": _field_of(tuple(e["loc"])), "message": e["msg"], "type": e["type"]}
+        for e in exc.errors()
+    ]
+    first = problems[0] if problems else {"field": "body", "message": "invalid request"}
+    return error_response(
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        "validation_error",
+        f"{first['field']}: {first['message']}",
+        first["field"],
+        errors=problems,
+    )
+
+
+def route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
+    return error_response(HTTPStatus.NOT_FOUND, "not_found", "no such route")
+
+
+def unexpected(exc: Exception) -> Response[dict[str, Any]]:
+    # Logged with its stack trace for us; the client gets no internals.
+    logger.exception("unhandled error")
+    return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal", "internal error")
+
+
 def register_exception_handlers(app: APIGatewayHttpResolver) -> None:
-    @app.exception_handler(errors.DomainError)
-    def domain_error(exc: errors.DomainError) -> Response[dict[str, Any]]:
-        status = STATUS_BY_ERROR.get(type(exc), HTTPStatus.BAD_REQUEST)
-        return error_response(status, exc.code, exc.message, exc.field)
-
-    @app.exception_handler(RequestValidationError)
-    def validation_error(exc: RequestValidationError) -> Response[dict[str, Any]]:
-        problems = [
-            {"field": _field_of(tuple(e["loc"])), "message": e["msg"], "type": e["type"]}
-            for e in exc.errors()
-        ]
-        first = problems[0] if problems else {"field": "body", "message": "invalid request"}
-        return error_response(
-            HTTPStatus.UNPROCESSABLE_ENTITY,
-            "validation_error",
-            f"{first['field']}: {first['message']}",
-            first["field"],
-            errors=problems,
-        )
-
-    @app.not_found
-    def route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
-        return error_response(HTTPStatus.NOT_FOUND, "not_found", "no such route")
-
-    @app.exception_handler(Exception)
-    def unexpected(exc: Exception) -> Response[dict[str, Any]]:
-        # Logged with its stack trace for us; the client gets no internals.
-        logger.exception("unhandled error")
-        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal", "internal error")
+    app.exception_handler(errors.DomainError)(domain_error)
+    app.exception_handler(RequestValidationError)(validation_error)
+    app.not_found(route_not_found)
+    app.exception_handler(Exception)(unexpected)
