@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -97,3 +98,19 @@ def dynamodb_stream_event(
 
 def scheduled_event() -> dict[str, Any]:
     return golden("scheduled_event.json")
+
+
+@dataclass(frozen=True)
+class FakeLambdaContext:
+    """What a handler reads of Lambda's context object."""
+
+    function_name: str = "test-function"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+    log_group_name: str = "/aws/lambda/test-function"
+    log_stream_name: str = "2026/11/21/[$LATEST]test"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 3000
