@@ -7,8 +7,9 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from boto3.dynamodb.types import TypeSerializer
 
 EVENTS = Path(__file__).with_name("events")
@@ -114,3 +115,7 @@ class FakeLambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 3000
+
+
+def lambda_context() -> LambdaContext:
+    return cast(LambdaContext, FakeLambdaContext())

@@ -10,7 +10,7 @@ import pytest
 
 from functions.standing_stream import app as standing_stream
 from infra.local_runtime.stack import Stack
-from tests.factories import FakeLambdaContext, dynamodb_stream_event, rating_item
+from tests.factories import dynamodb_stream_event, lambda_context, rating_item
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def handler(aws: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("RATINGS_TABLE_NAME", aws.table_name("RatingsTable"))
     monkeypatch.setenv("STANDING_TABLE_NAME", aws.table_name("StandingTable"))
     standing_stream.repositories.cache_clear()
-    yield lambda event: standing_stream.lambda_handler(event, FakeLambdaContext())
+    yield lambda event: standing_stream.lambda_handler(event, lambda_context())
     standing_stream.repositories.cache_clear()
 
 

@@ -10,13 +10,13 @@ import pytest
 
 from functions.health import app as health
 from functions.me import app as me
-from tests.factories import FakeLambdaContext, http_api_event
+from tests.factories import http_api_event, lambda_context
 
 DRIVER = {"sub": "d-123", "cognito:groups": "[driver]"}
 
 
 def call(module: Any, event: dict[str, Any]) -> tuple[int, Any]:
-    response = module.lambda_handler(event, FakeLambdaContext())
+    response = module.lambda_handler(event, lambda_context())
     return response["statusCode"], json.loads(response["body"])
 
 
