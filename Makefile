@@ -60,7 +60,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy shared/flexfleet functions infra tests bench
+	$(BIN)/mypy shared/flexfleet functions infra tests
 
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -71,29 +71,41 @@ cfn-lint: install
 	$(BIN)/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
 
 checkov: $(UV)
-	$(UV) tool run --quiet --from $(CHECKOV) checkov --quiet --compact --config-file .checkov.yaml
+	$(UV) tool run --quiet --python $(PYTHON) --from $(CHECKOV) checkov --quiet --compact --config-file .checkov.yaml
 
 sam-validate: $(UV)
 	$(UV) tool run --quiet --python $(PYTHON) --from $(SAM_CLI) sam validate --lint --region us-east-1 --template template.yaml
 
-sam-build: $(UV)
+# No Docker here: sam build runs pip on this x86_64 host with the template's python3.13, and for
+# arm64 it downloads the manylinux aarch64 wheels. The layer is then checked for pydantic-core's
+# aarch64 extension, so a wheel for the wrong machine cannot slip through.
+LAYER_BUILD := .aws-sam/build/SharedLayer/python
+sam-build: $(UV) requirements-check
 	@if [ -z "$(PY313)" ]; then \
-	  echo "SKIPPED: sam build: no python3.13 interpreter on this machine (the template's runtime)"; \
+	  echo "SKIPPED: sam build: no working python3.13 (the template's runtime) on PATH or under ~/.pyenv/versions"; \
 	else \
 	  PATH="$$(dirname $(PY313)):$$PATH" $(UV) tool run --quiet --python $(PYTHON) --from $(SAM_CLI) \
 	    sam build --template template.yaml --build-dir .aws-sam/build; \
+	  ls $(LAYER_BUILD)/pydantic_core/_pydantic_core.cpython-313-aarch64-linux-gnu.so >/dev/null \
+	    || { echo "sam build: SharedLayer has no aarch64 pydantic-core for python3.13"; exit 1; }; \
+	  if find $(LAYER_BUILD) -name '*x86_64*.so' | grep -q .; then \
+	    echo "sam build: SharedLayer holds x86_64 extensions:"; find $(LAYER_BUILD) -name '*x86_64*.so'; exit 1; \
+	  fi; \
 	fi
 
-# The layer's requirements are exported from uv.lock, never written by hand.
+# The layer's requirements are exported from uv.lock, never written by hand: the project's
+# runtime `dependencies` only. --no-default-groups leaves out every dependency group
+# (dev, and local which dev includes); --no-dev alone would keep a group made default later.
+EXPORT_REQUIREMENTS := $(UV) export --locked --no-default-groups --no-hashes --no-header --no-annotate --quiet
 requirements: $(UV) ## regenerate shared/requirements.txt from uv.lock
-	$(UV) export --locked --no-dev --no-hashes --no-header --no-annotate --quiet -o shared/requirements.txt
+	$(EXPORT_REQUIREMENTS) -o shared/requirements.txt
 
 requirements-check: $(UV)
-	@diff -u shared/requirements.txt <($(UV) export --locked --no-dev --no-hashes --no-header --no-annotate --quiet) \
+	@diff -u shared/requirements.txt <($(EXPORT_REQUIREMENTS)) \
 	  || { echo "shared/requirements.txt is stale: run make requirements"; exit 1; }
 
 bench: install ## print cold start, gateway overhead and stream latency figures
-	$(BIN)/python -m bench $(ARGS)
+	$(BIN)/python -m tests.bench $(ARGS)
 
 deploy: $(UV) sam-build ## deploy to AWS with the guided prompts
 	$(UV) tool run --python $(PYTHON) --from $(SAM_CLI) sam deploy --guided --config-file infra/samconfig.toml

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import Any
 
@@ -14,9 +15,9 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic_settings import BaseSettings
 
 from flexfleet.ratings import RatingRepository
+from flexfleet.settings import FunctionSettings
 from flexfleet.standing import StandingRecompute, StandingRepository
 from flexfleet.stream_records import RatingStreamRecord
 
@@ -24,14 +25,14 @@ logger = Logger()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, model=RatingStreamRecord)
 
 
-class Settings(BaseSettings):
+class Settings(FunctionSettings):
     ratings_table_name: str
     standing_table_name: str
 
 
 @cache
 def repositories() -> tuple[RatingRepository, StandingRepository]:
-    settings = Settings()  # read from the environment, failing fast on a missing name
+    settings = Settings.from_environment(os.environ)
     dynamodb = boto3.resource("dynamodb")
     return (
         RatingRepository(dynamodb.Table(settings.ratings_table_name)),
