@@ -6,7 +6,6 @@ import os
 from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -16,6 +15,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from flexfleet.aws_clients import dynamodb_client
 from flexfleet.ratings import RatingRepository
 from flexfleet.settings import FunctionSettings
 from flexfleet.standing import StandingRecompute, StandingRepository
@@ -33,10 +33,10 @@ class Settings(FunctionSettings):
 @cache
 def repositories() -> tuple[RatingRepository, StandingRepository]:
     settings = Settings.from_environment(os.environ)
-    dynamodb = boto3.resource("dynamodb")
+    dynamodb = dynamodb_client()
     return (
-        RatingRepository(dynamodb.Table(settings.ratings_table_name)),
-        StandingRepository(dynamodb.Table(settings.standing_table_name)),
+        RatingRepository(dynamodb, settings.ratings_table_name),
+        StandingRepository(dynamodb, settings.standing_table_name),
     )
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from flexfleet.ratings import RatingRepository
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 class Standing(BaseModel):
@@ -38,29 +38,31 @@ def standing_from_stars(driver_id: str, stars: Iterable[int], now: datetime) -> 
 
 
 class StandingRepository:
-    def __init__(self, table: Table) -> None:
-        self._table = table
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table_name = table_name
 
     def save(self, standing: Standing) -> None:
         item: dict[str, Any] = {
-            "driverId": standing.driver_id,
-            "ratingCount": standing.rating_count,
-            "computedAt": standing.computed_at.isoformat(),
+            "driverId": {"S": standing.driver_id},
+            "ratingCount": {"N": str(standing.rating_count)},
+            "computedAt": {"S": standing.computed_at.isoformat()},
         }
         if standing.mean_stars is not None:
-            item["meanStars"] = standing.mean_stars
-        self._table.put_item(Item=item)
+            item["meanStars"] = {"N": str(standing.mean_stars)}
+        self._client.put_item(TableName=self._table_name, Item=item)
 
     def get(self, driver_id: str) -> Standing | None:
-        item = self._table.get_item(Key={"driverId": driver_id}, ConsistentRead=True).get("Item")
+        item = self._client.get_item(
+            TableName=self._table_name, Key={"driverId": {"S": driver_id}}, ConsistentRead=True
+        ).get("Item")
         if item is None:
             return None
-        mean = item.get("meanStars")
         return Standing(
             driver_id=driver_id,
-            rating_count=int(str(item["ratingCount"])),
-            mean_stars=Decimal(str(mean)) if mean is not None else None,
-            computed_at=datetime.fromisoformat(str(item["computedAt"])),
+            rating_count=int(item["ratingCount"]["N"]),
+            mean_stars=Decimal(item["meanStars"]["N"]) if "meanStars" in item else None,
+            computed_at=datetime.fromisoformat(item["computedAt"]["S"]),
         )
 
 

@@ -1,4 +1,4 @@
-"""`make bench`: cold start, local gateway overhead and stream trigger latency, as figures and ratios.
+"""`make bench`: cold start, gateway overhead and stream trigger latency, as figures and ratios.
 
 Figures, not timed tests: the machines are shared and noisy, so each figure is
 the median and p99 of repeated runs, next to a baseline measured the same way.
@@ -34,7 +34,8 @@ HANDLER_SNIPPET = """
 import functools, importlib
 module = importlib.import_module("app")
 for value in list(vars(module).values()):
-    if callable(value) and hasattr(value, "cache_clear") and getattr(value, "__module__", "") == "app":
+    factory = callable(value) and hasattr(value, "cache_clear")
+    if factory and getattr(value, "__module__", "") == "app":
         value()
 """
 CHILD = """
@@ -52,7 +53,8 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summary(values: list[float], unit: float = 1000.0) -> str:
-    return f"p50 {statistics.median(values) * unit:8.2f} ms   p99 {percentile(values, 0.99) * unit:8.2f} ms"
+    p50, p99 = statistics.median(values) * unit, percentile(values, 0.99) * unit
+    return f"p50 {p50:8.2f} ms   p99 {p99:8.2f} ms"
 
 
 def fresh_process_seconds(snippet: str, path: list[Path], env: dict[str, str]) -> float:
@@ -69,7 +71,9 @@ def fresh_process_seconds(snippet: str, path: list[Path], env: dict[str, str]) -
 
 
 def cold_starts(runs: int) -> None:
-    print(f"\n== cold start: a fresh process imports the handler and creates its clients ({runs} runs)")
+    print(
+    print(f"\n== cold start: a fresh process imports a handler, makes its clients ({runs} runs)")
+    )
     print("   ratio = handler p50 / (import boto3 + boto3.client('dynamodb')) p50; target <= 1.4x")
     template = Template(TEMPLATE)
     stack = Stack(template)
@@ -107,7 +111,9 @@ def cold_starts(runs: int) -> None:
 class KeepAlive:
     def __init__(self, base_url: str) -> None:
         url = urlsplit(base_url)
-        self.connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=30)
+        self.connection = http.client.HTTPConnection(
+            url.hostname or "127.0.0.1", url.port, timeout=30
+        )
 
     def get(self, path: str) -> int:
         self.connection.request("GET", path)
@@ -127,7 +133,9 @@ def timed(action: Callable[[], Any], runs: int) -> list[float]:
 
 def gateway_overhead(runtime: RuntimeProcess, runs: int) -> None:
     print(f"\n== local gateway overhead per request: GET /health ({runs} requests, keep-alive)")
-    print("   overhead = HTTP round trip p50 - direct in-process handler call p50; target p50 <= 2 ms")
+    print(
+        "   overhead = HTTP round trip p50 - direct in-process handler call p50; target p50 <= 2 ms"
+    )
     sys.path[:0] = [str(ROOT / "shared")]
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "flexfleet")
     from functions.health import app as health
@@ -144,12 +152,16 @@ def gateway_overhead(runtime: RuntimeProcess, runs: int) -> None:
     print(f"   {'direct handler call':28} {summary(direct)}")
     verdict = "ok" if overhead <= 0.002 else "OVER TARGET"
     ratio = statistics.median(over_http) / statistics.median(direct)
-    print(f"   overhead p50 {overhead * 1000:.2f} ms   ratio {ratio:.1f}x the direct call  {verdict}")
+    print(
+        f"   overhead p50 {overhead * 1000:.2f} ms   ratio {ratio:.1f}x the direct call  {verdict}"
+    )
 
 
 def stream_latency(runtime: RuntimeProcess, runs: int) -> None:
     print(f"\n== stream trigger latency: table write -> stream handler starts ({runs} writes)")
-    print("   measured from before PutItem to the runtime dispatching the batch; target p50 <= 200 ms")
+    print(
+        "   measured from before PutItem to the runtime dispatching the batch; target p50 <= 200 ms"
+    )
     outputs = runtime.client.status()["outputs"]
     dynamodb = boto3.client(
         "dynamodb",
@@ -176,7 +188,11 @@ def stream_latency(runtime: RuntimeProcess, runs: int) -> None:
         entry = None
         while entry is None and time.monotonic() < deadline:
             entry = next(
-                (e for e in runtime.client.invocations(since) if e["function"] == "StandingStreamFunction"),
+                (
+                    e
+                    for e in runtime.client.invocations(since)
+                    if e["function"] == "StandingStreamFunction"
+                ),
                 None,
             )
             time.sleep(0.005)
@@ -193,7 +209,9 @@ def stream_latency(runtime: RuntimeProcess, runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench")
-    parser.add_argument("--runs", type=int, default=15, help="fresh processes per cold-start figure")
+    parser.add_argument(
+        "--runs", type=int, default=15, help="fresh processes per cold-start figure"
+    )
     parser.add_argument("--requests", type=int, default=500, help="requests for the gateway figure")
     parser.add_argument("--writes", type=int, default=40, help="writes for the stream figure")
     parser.add_argument("--only", choices=["cold", "gateway", "stream"], help="one figure only")
