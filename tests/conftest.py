@@ -14,6 +14,12 @@ from infra.local_runtime.template import Template
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
 
+# Handlers read the template's global environment (Powertools' service and namespace) at
+# import, as in Lambda; tests import them with the same values, taken from the template.
+_globals = Template(TEMPLATE).globals.get("Function", {}).get("Environment", {}).get("Variables", {})
+for _name, _value in Stack(Template(TEMPLATE)).resolve(_globals).items():
+    os.environ.setdefault(_name, str(_value))
+
 
 @pytest.fixture(autouse=True)
 def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
