@@ -16,8 +16,9 @@ TEMPLATE = ROOT / "template.yaml"
 
 # Handlers read the template's global environment (Powertools' service and namespace) at
 # import, as in Lambda; tests import them with the same values, taken from the template.
-_globals = Template(TEMPLATE).globals.get("Function", {}).get("Environment", {}).get("Variables", {})
-for _name, _value in Stack(Template(TEMPLATE)).resolve(_globals).items():
+_template = Template(TEMPLATE)
+_globals = _template.globals.get("Function", {}).get("Environment", {}).get("Variables", {})
+for _name, _value in Stack(_template).resolve(_globals).items():
     os.environ.setdefault(_name, str(_value))
 
 
