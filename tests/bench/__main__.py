@@ -72,7 +72,9 @@ def fresh_process_seconds(snippet: str, path: list[Path], env: dict[str, str]) -
 
 def cold_starts(runs: int) -> None:
     print(
-    print(f"\n== cold start: a fresh process imports a handler, makes its clients ({runs} runs)")
+        print(
+            f"\n== cold start: a fresh process imports a handler, makes its clients ({runs} runs)"
+        )
     )
     print("   ratio = handler p50 / (import boto3 + boto3.client('dynamodb')) p50; target <= 1.4x")
     template = Template(TEMPLATE)
