@@ -34,13 +34,14 @@ FN ?= StandingScheduleFunction
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
+# Quiet on purpose: `TOKEN=$$(make token)` must capture the token alone.
 $(UV):
-	$(PYTHON) -m venv $(TOOLS)/uv
-	$(TOOLS)/uv/bin/pip install --quiet uv==$(UV_VERSION)
+	@$(PYTHON) -m venv $(TOOLS)/uv
+	@$(TOOLS)/uv/bin/pip install --quiet uv==$(UV_VERSION) >&2
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --locked --python $(PYTHON) --quiet
-	touch $@
+	@$(UV) sync --locked --python $(PYTHON) --quiet
+	@touch $@
 
 install: $(VENV)/.synced ## create .venv with the pinned app and dev dependencies
 
