@@ -117,6 +117,7 @@ class LocalRuntime:
             region=region,
             parameter_overrides=parameter_overrides or {},
         )
+        self.state_dir = state_dir
         self.signing_key = SigningKey(state_dir)
         self._host, self._port, self._aws_port = host, port, aws_port
         self._function_log = function_log
@@ -278,7 +279,9 @@ class LocalRuntime:
                 )
             api_ref = props.get("ApiId")
             api_id = api_ref["Ref"] if isinstance(api_ref, dict) else (apis[0] if apis else None)
-            api_auth = self.template.http_api_properties(api_id).get("Auth") or {} if api_id else {}
+            api_auth = (
+                (self.template.http_api_properties(api_id).get("Auth") or {}) if api_id else {}
+            )
             name = (props.get("Auth") or {}).get("Authorizer") or api_auth.get("DefaultAuthorizer")
             authorizer = None if name in (None, "NONE") else authorizers[f"{api_id}.{name}"]
             routes.append(
@@ -400,6 +403,7 @@ class LocalRuntime:
             "api": self.api_url,
             "aws": self.aws_endpoint,
             "region": self.stack.region,
+            "stateDir": str(self.state_dir.resolve()),
             "outputs": self.outputs(),
             "functions": sorted(self.pools),
             "streams": [

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Api
+from tests.e2e.conftest import ROOT, Api
 
 pytestmark = pytest.mark.e2e
 
@@ -166,3 +170,42 @@ def test_outputs_resolve_to_the_local_stack(app: Api) -> None:
 
     assert outputs["ApiUrl"] == app.base_url + "/"
     assert outputs["RatingsTableName"] == "flexfleet-RatingsTable"
+
+
+def test_the_token_command_mints_a_token_the_running_runtime_accepts(app: Api) -> None:
+    state_dir = Path(app.runtime.status()["stateDir"])
+    command = [
+        sys.executable,
+        "-m",
+        "infra.local_runtime",
+        "token",
+        "--role",
+        "retailer",
+        "--sub",
+        "r-7",
+    ]
+
+    token = subprocess.run(
+        [*command, "--state-dir", str(state_dir)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout.strip()
+
+    assert app.request("GET", "/me", token=token).json == {"sub": "r-7", "groups": ["retailer"]}
+
+
+def test_the_fire_command_runs_a_schedule_on_the_running_runtime(app: Api) -> None:
+    state_dir = Path(app.runtime.status()["stateDir"])
+    command = [sys.executable, "-m", "infra.local_runtime", "fire", "StandingScheduleFunction"]
+
+    result = subprocess.run(
+        [*command, "--state-dir", str(state_dir)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+
+    assert json.loads(result.stdout)["payload"]["job"] == "standing-recalculation"

@@ -231,3 +231,41 @@ def test_infinite_retries_keep_the_shard_on_the_failed_batch(aws: Stack) -> None
 
     assert function.batches == [["r1", "r2"]] * 6
     assert on_failure_messages(aws) == []
+
+
+def test_a_batching_window_waits_for_a_full_batch_or_for_the_window_to_pass(aws: Stack) -> None:
+    write_ratings(aws, 2)
+    now = [time.time()]
+    function = ScriptedFunction(lambda ids, seqs: None)
+    poller = poller_for(
+        aws, function, clock=lambda: now[0], batch_size=3, batching_window_seconds=5
+    )
+
+    waited = poller.step()
+    now[0] += 6
+    ran = poller.step()
+
+    assert (waited, ran) == (False, True)
+    assert function.batches == [["r1", "r2"]]
+
+
+def test_a_full_batch_does_not_wait_for_the_window(aws: Stack) -> None:
+    write_ratings(aws, 3)
+    function = ScriptedFunction(lambda ids, seqs: None)
+    poller = poller_for(aws, function, batch_size=3, batching_window_seconds=300)
+
+    assert poller.step()
+    assert function.batches == [["r1", "r2", "r3"]]
+
+
+def test_latest_starts_after_the_records_already_in_the_stream(aws: Stack) -> None:
+    write_ratings(aws, 2)
+    function = ScriptedFunction(lambda ids, seqs: None)
+    poller = poller_for(aws, function, starting_position="LATEST")
+    boto3.resource("dynamodb").Table(aws.table_name("RatingsTable")).put_item(
+        Item={"ratingId": "r3", "driverId": "d-1", "ratedAt": "t3", "stars": 5}
+    )
+
+    run_until_quiet(poller)
+
+    assert function.batches == [["r3"]]
