@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from infra.local_runtime.control import ControlServer
+    from infra.local_runtime.control import control_server
     from infra.local_runtime.runtime import LocalRuntime, configure_logging
 
     configure_logging()
@@ -33,7 +33,7 @@ def _run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     runtime.start()
-    control = ControlServer(runtime, port=args.control_port)
+    control = control_server(runtime, port=args.control_port)
     control.start()
     state = {"api": runtime.api_url, "aws": runtime.aws_endpoint, "control": control.url}
     state_file = args.state_dir / STATE_FILE

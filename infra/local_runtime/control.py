@@ -13,36 +13,19 @@ POST /tokens               {"role", "sub", "ttlSeconds"?, "claims"?}: mint a bea
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import asdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from infra.local_runtime.http_server import BackgroundHttpServer
 from infra.local_runtime.runtime import LocalRuntime
 
 
-class ControlServer:
-    def __init__(self, runtime: LocalRuntime, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.runtime = runtime
-        self._server = ThreadingHTTPServer((host, port), _ControlHandler)
-        self._server.daemon_threads = True
-        self._server.runtime = runtime  # type: ignore[attr-defined]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="control", daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+def control_server(
+    runtime: LocalRuntime, host: str = "127.0.0.1", port: int = 0
+) -> BackgroundHttpServer:
+    return BackgroundHttpServer(_ControlHandler, host, port, "control", owner=runtime)
 
 
 class _ControlHandler(BaseHTTPRequestHandler):
@@ -65,7 +48,7 @@ class _ControlHandler(BaseHTTPRequestHandler):
         return body if isinstance(body, dict) else {}
 
     def do_GET(self) -> None:  # noqa: N802 - the base class's naming
-        runtime: LocalRuntime = self.server.runtime  # type: ignore[attr-defined]
+        runtime: LocalRuntime = self.server.owner  # type: ignore[attr-defined]
         url = urlsplit(self.path)
         if url.path == "/status":
             self._reply(200, runtime.status())
@@ -78,7 +61,7 @@ class _ControlHandler(BaseHTTPRequestHandler):
             self._reply(404, {"message": "Not Found"})
 
     def do_POST(self) -> None:  # noqa: N802
-        runtime: LocalRuntime = self.server.runtime  # type: ignore[attr-defined]
+        runtime: LocalRuntime = self.server.owner  # type: ignore[attr-defined]
         path = urlsplit(self.path).path
         try:
             body = self._json()

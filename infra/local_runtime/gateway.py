@@ -12,18 +12,18 @@ import base64
 import json
 import re
 import socket
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from infra.local_runtime.authorizer import JwtAuthorizer, Unauthorized, render_claims
 from infra.local_runtime.functions import Invocation
+from infra.local_runtime.http_server import BackgroundHttpServer
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's HTTP API payload quota
 _TEXT_TYPES = re.compile(
@@ -235,24 +235,11 @@ class HttpApiGateway:
         self.invoke = invoke
         self.account_id = account_id
         self.api_id = api_id
-        self._server = ThreadingHTTPServer((host, port), _RequestHandler)
-        self._server.daemon_threads = True
-        self._server.gateway = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="http-api", daemon=True
-        )
+        self.server = BackgroundHttpServer(_RequestHandler, host, port, "http-api", owner=self)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.server.url
 
     def handle(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str
@@ -327,7 +314,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _serve(self) -> None:
-        gateway: HttpApiGateway = self.server.gateway  # type: ignore[attr-defined]
+        gateway: HttpApiGateway = self.server.owner  # type: ignore[attr-defined]
         body = self._read_body()
         if body is None:
             response = gateway_error(

@@ -162,7 +162,7 @@ class LocalRuntime:
             host=self._host,
             port=self._port,
         )
-        self.gateway.start()
+        self.gateway.server.start()
         return self
 
     @property
@@ -430,7 +430,7 @@ class LocalRuntime:
     # ---------------------------------------------------------------- stop
     def stop(self) -> None:
         if self.gateway is not None:
-            self.gateway.stop()
+            self.gateway.server.stop()
         if self.scheduler is not None:
             self.scheduler.stop()
         for poller in self.pollers:

@@ -1,0 +1,31 @@
+"""A threaded HTTP server on its own background thread: the gateway and the control endpoint."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class BackgroundHttpServer:
+    """Serves `handler` on host:port (0: any free port); `owner` is reachable as `server.owner`."""
+
+    def __init__(
+        self, handler: type[BaseHTTPRequestHandler], host: str, port: int, name: str, owner: Any
+    ) -> None:
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self._server.owner = owner  # type: ignore[attr-defined]
+        self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
