@@ -1,0 +1,76 @@
+"""Every parameter of the standing model, in one place, with where it comes from.
+
+The README's "Standing model" section explains each; change them here only.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from enum import IntEnum
+
+# --- Customer rating: a Bayesian average (IMDb's weighted rating) ------------------------
+# R~ = (m*C + sum of stars) / (m + n): m "ghost" ratings at the prior mean C keep a new
+# driver's three 5-star ratings from outranking a veteran, and one early 1-star from sinking them.
+PRIOR_WEIGHT_M = 20
+PRIOR_MEAN_C = Decimal("4.8")
+# Lyft, DoorDash and Instacart average the last 100 ratings (Uber 500); 180 days lets old
+# history fade.
+RATING_WINDOW_COUNT = 100
+RATING_WINDOW = timedelta(days=180)
+# A rating of at most 3 stars whose every tag is a cause outside the driver's control is not
+# counted (Uber and Instacart drop such ratings).
+EXCUSABLE_MAX_STARS = 3
+
+# --- Deliveries: on-time and completion rates, smoothed towards a prior ------------------
+# (x + k*p0) / (n + k): k pseudo-deliveries at the prior rate p0.
+DELIVERY_WINDOW = timedelta(days=90)
+SMOOTHING_K = 20
+ON_TIME_PRIOR = Decimal("0.95")
+COMPLETION_PRIOR = Decimal("0.98")
+
+# --- Coaching figures (shown, not scored) -------------------------------------------------
+TREND_WINDOW = timedelta(days=30)
+
+
+class Tier(IntEnum):
+    """Ordered worst to best, so that the weakest component decides: min() of the levels."""
+
+    AT_RISK = 0
+    FAIR = 1
+    GREAT = 2
+    FANTASTIC = 3
+
+    @property
+    def label(self) -> str:
+        return {0: "At Risk", 1: "Fair", 2: "Great", 3: "Fantastic"}[self.value]
+
+
+# The lowest value of each component that still reaches a tier. Below Fair is At Risk.
+TIER_THRESHOLDS: dict[str, dict[Tier, Decimal]] = {
+    "customerRating": {
+        Tier.FANTASTIC: Decimal("4.85"),
+        Tier.GREAT: Decimal("4.70"),
+        Tier.FAIR: Decimal("4.30"),
+    },
+    "onTimeRate": {
+        Tier.FANTASTIC: Decimal("0.95"),
+        Tier.GREAT: Decimal("0.90"),
+        Tier.FAIR: Decimal("0.80"),
+    },
+    "completionRate": {
+        Tier.FANTASTIC: Decimal("0.98"),
+        Tier.GREAT: Decimal("0.95"),
+        Tier.FAIR: Decimal("0.90"),
+    },
+}
+
+# --- Human review: only when even the optimistic reading is bad --------------------------
+# Evan Miller's advice for punitive decisions: act on a confidence bound, never on a small
+# sample. A driver is flagged only when At Risk, with enough evidence, after a warning.
+REVIEW_MIN_RATINGS = 50
+REVIEW_MAX_UPPER_BOUND = Decimal("4.2")  # one-sided 95% upper bound of the mean stars
+REVIEW_Z_95_ONE_SIDED = 1.6448536269514722
+REVIEW_MIN_DELIVERIES = 50
+REVIEW_MAX_ON_TIME = Decimal("0.8")
+REVIEW_WARNING_NOTICE = timedelta(days=14)

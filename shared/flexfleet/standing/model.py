@@ -1,0 +1,227 @@
+"""The standing model: pure functions from ratings and deliveries to components and a tier.
+
+No I/O and no clock: the caller passes `now`. Every parameter is in config.py.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from flexfleet.standing import config
+from flexfleet.standing.config import Tier
+
+FACTORS = ("timeliness", "professionalism", "packageCare", "communication", "followedInstructions")
+# Tags naming causes outside the driver's control: a low rating carrying only these is excused.
+EXTERNAL_CAUSE_TAGS = frozenset({"retailer_packaging", "store_delay", "weather", "wrong_address"})
+
+_SCORE = Decimal("0.0001")
+
+
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(_SCORE, ROUND_HALF_EVEN)
+
+
+class RatingFact(BaseModel):
+    """What the model needs of one rating."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rating_id: str
+    stars: int
+    rated_at: datetime
+    factors: dict[str, int] = {}
+    tags: frozenset[str] = frozenset()
+    excluded: bool = False  # by an upheld dispute
+
+
+class DeliveryFact(BaseModel):
+    """What the model needs of one delivery."""
+
+    model_config = ConfigDict(frozen=True)
+
+    delivery_id: str
+    promised_start: datetime
+    promised_end: datetime
+    delivered_at: datetime | None
+    outcome: str  # delivered | undeliverable | returned | cancelled
+    cause: str | None = None  # driver | external, when not delivered
+
+
+def is_excused(rating: RatingFact) -> bool:
+    """A low rating whose every tag is a cause outside the driver's control."""
+    return (
+        rating.stars <= config.EXCUSABLE_MAX_STARS
+        and bool(rating.tags)
+        and rating.tags <= EXTERNAL_CAUSE_TAGS
+    )
+
+
+def is_eligible(rating: RatingFact) -> bool:
+    return not rating.excluded and not is_excused(rating)
+
+
+def bayesian_rating(stars: Sequence[int]) -> Decimal:
+    """R~ = (m*C + sum) / (m + n)."""
+    m, c = config.PRIOR_WEIGHT_M, config.PRIOR_MEAN_C
+    return _round((m * c + sum(stars)) / (m + len(stars)))
+
+
+def upper_confidence_bound(stars: Sequence[int]) -> Decimal | None:
+    """One-sided 95% upper bound of the mean stars (normal approximation); None below 2 ratings."""
+    n = len(stars)
+    if n < 2:
+        return None
+    mean = sum(stars) / n
+    variance = sum((s - mean) ** 2 for s in stars) / (n - 1)
+    return _round(Decimal(str(mean + config.REVIEW_Z_95_ONE_SIDED * math.sqrt(variance / n))))
+
+
+def smoothed_rate(successes: int, trials: int, prior: Decimal) -> Decimal:
+    """(x + k*p0) / (n + k)."""
+    k = config.SMOOTHING_K
+    return _round((successes + k * prior) / (trials + k))
+
+
+class RatingComponent(BaseModel):
+    """The customer-rating component and its coaching figures."""
+
+    score: Decimal
+    counted: int  # ratings in the score: eligible, in the window, newest first
+    sum_stars: int
+    in_window: int  # every rating of the last 180 days
+    excluded: int  # by upheld disputes
+    excused: int  # low ratings blamed only on outside causes
+    histogram: dict[str, int]  # "1".."5" over the counted ratings
+    factor_averages: dict[str, Decimal]
+    trend_recent: Decimal | None  # mean stars counted in the last 30 days
+    trend_before: Decimal | None  # mean stars counted before that
+    upper_bound: Decimal | None
+
+
+def rating_component(ratings: Iterable[RatingFact], now: datetime) -> RatingComponent:
+    since = now - config.RATING_WINDOW
+    in_window = sorted(
+        (r for r in ratings if r.rated_at > since), key=lambda r: r.rated_at, reverse=True
+    )
+    counted = [r for r in in_window if is_eligible(r)][: config.RATING_WINDOW_COUNT]
+    stars = [r.stars for r in counted]
+    factor_values: dict[str, list[int]] = {f: [] for f in FACTORS}
+    for rating in counted:
+        for name, value in rating.factors.items():
+            factor_values.setdefault(name, []).append(value)
+    recent_since = now - config.TREND_WINDOW
+    recent = [r.stars for r in counted if r.rated_at > recent_since]
+    before = [r.stars for r in counted if r.rated_at <= recent_since]
+    histogram = Counter(stars)
+    return RatingComponent(
+        score=bayesian_rating(stars),
+        counted=len(counted),
+        sum_stars=sum(stars),
+        in_window=len(in_window),
+        excluded=sum(1 for r in in_window if r.excluded),
+        excused=sum(1 for r in in_window if not r.excluded and is_excused(r)),
+        histogram={str(s): histogram.get(s, 0) for s in range(1, 6)},
+        factor_averages={
+            name: _round(Decimal(sum(values)) / len(values))
+            for name, values in factor_values.items()
+            if values
+        },
+        trend_recent=_round(Decimal(sum(recent)) / len(recent)) if recent else None,
+        trend_before=_round(Decimal(sum(before)) / len(before)) if before else None,
+        upper_bound=upper_confidence_bound(stars),
+    )
+
+
+class DeliveryComponent(BaseModel):
+    """On-time and completion rates over the delivery window."""
+
+    on_time_rate: Decimal
+    on_time: int
+    delivered: int
+    completion_rate: Decimal
+    completable: int  # every delivery less those failed for an outside cause
+    total: int
+
+
+def delivery_component(deliveries: Iterable[DeliveryFact], now: datetime) -> DeliveryComponent:
+    since = now - config.DELIVERY_WINDOW
+    recent = [d for d in deliveries if d.promised_start > since]
+    delivered = [d for d in recent if d.outcome == "delivered" and d.delivered_at is not None]
+    on_time = [
+        d
+        for d in delivered
+        if d.delivered_at is not None and d.promised_start <= d.delivered_at <= d.promised_end
+    ]
+    completable = [d for d in recent if d.outcome == "delivered" or d.cause != "external"]
+    return DeliveryComponent(
+        on_time_rate=smoothed_rate(len(on_time), len(delivered), config.ON_TIME_PRIOR),
+        on_time=len(on_time),
+        delivered=len(delivered),
+        completion_rate=smoothed_rate(len(delivered), len(completable), config.COMPLETION_PRIOR),
+        completable=len(completable),
+        total=len(recent),
+    )
+
+
+def component_tier(component: str, value: Decimal) -> Tier:
+    thresholds = config.TIER_THRESHOLDS[component]
+    for tier in (Tier.FANTASTIC, Tier.GREAT, Tier.FAIR):
+        if value >= thresholds[tier]:
+            return tier
+    return Tier.AT_RISK
+
+
+class ComponentView(BaseModel):
+    """A component as a driver sees it: its value, its tier, and the way up."""
+
+    value: Decimal
+    tier: str
+    next_tier: str | None
+    next_threshold: Decimal | None
+    gap: Decimal | None  # how far below the next tier's threshold
+
+
+def component_view(component: str, value: Decimal) -> ComponentView:
+    tier = component_tier(component, value)
+    if tier is Tier.FANTASTIC:
+        return ComponentView(
+            value=value, tier=tier.label, next_tier=None, next_threshold=None, gap=None
+        )
+    upper = Tier(tier + 1)
+    threshold = config.TIER_THRESHOLDS[component][upper]
+    return ComponentView(
+        value=value,
+        tier=tier.label,
+        next_tier=upper.label,
+        next_threshold=threshold,
+        gap=threshold - value,
+    )
+
+
+def overall_tier(rating: RatingComponent, deliveries: DeliveryComponent) -> Tier:
+    """The weakest component decides."""
+    return min(
+        component_tier("customerRating", rating.score),
+        component_tier("onTimeRate", deliveries.on_time_rate),
+        component_tier("completionRate", deliveries.completion_rate),
+    )
+
+
+def has_review_evidence(rating: RatingComponent, deliveries: DeliveryComponent) -> bool:
+    """Enough evidence that even the optimistic reading is bad."""
+    poor_ratings = (
+        rating.counted >= config.REVIEW_MIN_RATINGS
+        and rating.upper_bound is not None
+        and rating.upper_bound < config.REVIEW_MAX_UPPER_BOUND
+    )
+    late = (
+        deliveries.delivered >= config.REVIEW_MIN_DELIVERIES
+        and deliveries.on_time_rate < config.REVIEW_MAX_ON_TIME
+    )
+    return poor_ratings or late
