@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from flexfleet.aws_clients import dynamodb_client
 from flexfleet.ratings import RatingRepository
 from flexfleet.settings import FunctionSettings
-from flexfleet.standing import StandingRecompute, StandingRepository
+from flexfleet.standing.rating_count import StandingRecompute, StandingRepository
 from flexfleet.stream_records import RatingStreamRecord
 
 logger = Logger()
