@@ -6,6 +6,7 @@ plus a machine-readable `code` and, where one field is at fault, its name.
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 from typing import Any
 
@@ -30,13 +31,17 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], HTTPStatus] = {
 }
 
 
-def error_response(
-    status: HTTPStatus, code: str, message: str, field: str | None = None, **extra: Any
-) -> Response[dict[str, Any]]:
+def _error_body(code: str, message: str, field: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {"message": message, "code": code}
     if field is not None:
         body["field"] = field
-    body.update(extra)
+    return body
+
+
+def error_response(
+    status: HTTPStatus, code: str, message: str, field: str | None = None, **extra: Any
+) -> Response[dict[str, Any]]:
+    body = {**_error_body(code, message, field), **extra}
     return Response(
         status_code=status.value, content_type=content_types.APPLICATION_JSON, body=body
     )
@@ -48,9 +53,26 @@ def _field_of(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _status_of(exc: errors.DomainError) -> HTTPStatus:
+    return next(
+        (status for kind, status in STATUS_BY_ERROR.items() if isinstance(exc, kind)),
+        HTTPStatus.BAD_REQUEST,
+    )
+
+
 def domain_error(exc: errors.DomainError) -> Response[dict[str, Any]]:
-    status = STATUS_BY_ERROR.get(type(exc), HTTPStatus.BAD_REQUEST)
-    return error_response(status, exc.code, exc.message, exc.field)
+    return error_response(_status_of(exc), exc.code, exc.message, exc.field)
+
+
+def error_payload(exc: errors.DomainError) -> dict[str, Any]:
+    """The same error as a raw HTTP API response, for answers given before routing."""
+    body = _error_body(exc.code, exc.message, exc.field)
+    return {
+        "statusCode": _status_of(exc).value,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(body, separators=(",", ":")),
+        "isBase64Encoded": False,
+    }
 
 
 def validation_error(exc: RequestValidationError) -> Response[dict[str, Any]]:

@@ -1,15 +1,13 @@
-"""Checks every request body before any route sees it: size, media type, JSON."""
+"""Checks a request body before anything reads it: size, media type, JSON."""
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-
-from flexfleet.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from flexfleet.errors import BadRequest, DomainError, PayloadTooLarge, UnsupportedMediaType
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -21,26 +19,21 @@ def _is_json_media_type(content_type: str | None) -> bool:
     )
 
 
-def json_body_guard(
-    max_bytes: int = MAX_BODY_BYTES,
-) -> Callable[[APIGatewayHttpResolver, NextMiddleware], Response[object]]:
-    """A middleware: a non-empty body must be JSON, declared as such, and at most max_bytes."""
-
-    def guard(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[object]:
-        event = app.current_event
-        raw = event.body
-        if raw:
-            data = base64.b64decode(raw) if event.is_base64_encoded else raw.encode()
-            if len(data) > max_bytes:
-                raise PayloadTooLarge(f"the body is over {max_bytes} bytes", field="body")
-            if not _is_json_media_type(event.headers.get("content-type")):
-                raise UnsupportedMediaType(
-                    "the body must be sent as application/json", field="content-type"
-                )
-            try:
-                json.loads(data)
-            except ValueError as exc:
-                raise BadRequest(f"the body is not valid JSON: {exc}", field="body") from exc
-        return next_middleware(app)
-
-    return guard
+def body_problem(event: Mapping[str, Any], max_bytes: int = MAX_BODY_BYTES) -> DomainError | None:
+    """What is wrong with a non-empty body, if anything: it must be JSON, declared so, and small."""
+    raw = event.get("body")
+    if not raw:
+        return None
+    data = base64.b64decode(raw) if event.get("isBase64Encoded") else str(raw).encode()
+    if len(data) > max_bytes:
+        return PayloadTooLarge(f"the body is over {max_bytes} bytes", field="body")
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
+    if not _is_json_media_type(headers.get("content-type")):
+        return UnsupportedMediaType(
+            "the body must be sent as application/json", field="content-type"
+        )
+    try:
+        json.loads(data)
+    except ValueError as exc:
+        return BadRequest(f"the body is not valid JSON: {exc}", field="body")
+    return None
