@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, cast
@@ -119,3 +120,48 @@ class FakeLambdaContext:
 
 def lambda_context() -> LambdaContext:
     return cast(LambdaContext, FakeLambdaContext())
+
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+def delivery_report(
+    delivery_id: str,
+    *,
+    driver_id: str = "d-1",
+    customer_id: str = "c-1",
+    delivered_at: datetime | None = None,
+    outcome: str = "delivered",
+    cause: str | None = None,
+    promised_start: datetime | None = None,
+    source: str = "station",
+    order_id: str | None = None,
+) -> dict[str, Any]:
+    """A POST /deliveries body; delivered on time, an hour before NOW, unless told otherwise."""
+    start = promised_start or NOW - timedelta(hours=2)
+    if outcome == "delivered" and delivered_at is None:
+        delivered_at = start + timedelta(minutes=30)
+    body: dict[str, Any] = {
+        "deliveryId": delivery_id,
+        "driverId": driver_id,
+        "customerId": customer_id,
+        "promisedWindow": {
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=2)).isoformat(),
+        },
+        "deliveredAt": delivered_at.isoformat() if delivered_at else None,
+        "outcome": outcome,
+        "source": source,
+    }
+    if cause is not None:
+        body["cause"] = cause
+    if order_id is not None:
+        body["orderId"] = order_id
+    return body
+
+
+def stream_event_from_table(records: list[dict[str, Any]], stream_arn: str) -> dict[str, Any]:
+    """Records read from a moto stream, shaped as Lambda delivers them (by the runtime's code)."""
+    from infra.local_runtime.streams import lambda_record
+
+    return {"Records": [lambda_record(r, stream_arn, "us-east-1").record for r in records]}

@@ -1,10 +1,10 @@
-"""The ratings table's stream: recompute the standing of every driver a batch touches."""
+"""The ratings and deliveries streams: recompute the standing of every driver a batch touches."""
 
 from __future__ import annotations
 
 import os
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
@@ -15,38 +15,36 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from flexfleet.aws_clients import dynamodb_client
-from flexfleet.ratings import RatingRepository
-from flexfleet.settings import FunctionSettings
-from flexfleet.standing.rating_count import StandingRecompute, StandingRepository
-from flexfleet.stream_records import RatingStreamRecord
+from flexfleet.aws_clients import dynamodb_client, events_client
+from flexfleet.standing.stream import DeliveryStreamRecord, RatingStreamRecord, standing_batch
+from flexfleet.wiring import StandingSettings, recompute_standing
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
 
 logger = Logger()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams, model=RatingStreamRecord)
-
-
-class Settings(FunctionSettings):
-    ratings_table_name: str
-    standing_table_name: str
+processors = {
+    "ratings": BatchProcessor(event_type=EventType.DynamoDBStreams, model=RatingStreamRecord),
+    "deliveries": BatchProcessor(event_type=EventType.DynamoDBStreams, model=DeliveryStreamRecord),
+}
 
 
 @cache
-def repositories() -> tuple[RatingRepository, StandingRepository]:
-    settings = Settings.from_environment(os.environ)
-    dynamodb = dynamodb_client()
-    return (
-        RatingRepository(dynamodb, settings.ratings_table_name),
-        StandingRepository(dynamodb, settings.standing_table_name),
-    )
+def dependencies() -> tuple[StandingSettings, DynamoDBClient, EventBridgeClient]:
+    return StandingSettings.from_environment(os.environ), dynamodb_client(), events_client()
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    recompute = StandingRecompute(*repositories())
-
-    def record_handler(record: RatingStreamRecord) -> None:
-        recompute.recompute_standing(record.driver_id)
-
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+    settings, client, events = dependencies()
+    recompute = recompute_standing(settings, client, events)
+    source, batch = standing_batch(event["Records"], settings, recompute)
+    response = process_partial_response(
+        event=event,
+        record_handler=batch.handle_record,
+        processor=processors[source],
+        context=context,
     )
+    logger.info("standing recomputed", extra={"source": source, "outcome": vars(recompute.outcome)})
+    return response

@@ -14,7 +14,12 @@ import botocore.session
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
 
 
 def dynamodb_client() -> DynamoDBClient:
     return cast("DynamoDBClient", botocore.session.get_session().create_client("dynamodb"))
+
+
+def events_client() -> EventBridgeClient:
+    return cast("EventBridgeClient", botocore.session.get_session().create_client("events"))

@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict
 
 
 class FunctionSettings(BaseModel):
-    model_config = ConfigDict(alias_generator=str.upper, frozen=True, extra="ignore")
+    model_config = ConfigDict(
+        alias_generator=str.upper, populate_by_name=True, frozen=True, extra="ignore"
+    )
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str]) -> Self:

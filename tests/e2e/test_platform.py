@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,7 @@ def test_a_body_over_the_gateway_quota_answers_413_before_any_function(app: Api)
 def test_a_rating_write_reaches_the_stream_function_within_a_second(app: Api) -> None:
     dynamodb = app.aws("dynamodb")
     status = app.runtime.status()
+    rated_at = datetime.now(UTC).isoformat()
     written = time.monotonic()
 
     dynamodb.put_item(
@@ -131,7 +133,7 @@ def test_a_rating_write_reaches_the_stream_function_within_a_second(app: Api) ->
         Item={
             "ratingId": {"S": "e2e-r1"},
             "driverId": {"S": "e2e-d1"},
-            "ratedAt": {"S": "2026-11-21"},
+            "ratedAt": {"S": rated_at},
             "stars": {"N": "4"},
         },
     )
@@ -143,14 +145,14 @@ def test_a_rating_write_reaches_the_stream_function_within_a_second(app: Api) ->
         time.sleep(0.02)
 
     assert standing is not None, "the stream function did not update standing within 1 s"
-    assert standing["ratingCount"] == {"N": "1"}
+    assert standing["rating"]["M"]["counted"] == {"N": "1"}
 
 
 def test_the_daily_schedule_can_be_fired_now_with_its_input(app: Api) -> None:
     result = app.runtime.fire("StandingScheduleFunction")
 
     assert result["error"] is None
-    assert result["payload"]["job"] == "standing-recalculation"
+    assert set(result["payload"]) == {"drivers", "written", "refused", "tierChanges"}
 
 
 def test_every_invocation_is_logged_with_function_trigger_duration_and_outcome(app: Api) -> None:
@@ -208,4 +210,4 @@ def test_the_fire_command_runs_a_schedule_on_the_running_runtime(app: Api) -> No
         cwd=ROOT,
     )
 
-    assert json.loads(result.stdout)["payload"]["job"] == "standing-recalculation"
+    assert json.loads(result.stdout)["error"] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,8 +10,17 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from flexfleet.clock import Clock
+from flexfleet.deliveries.repository import DeliveryRepository
+from flexfleet.deliveries.service import DeliveryService
+from flexfleet.ratings.repository import RatingRepository
+from flexfleet.ratings.service import RatingService
+from flexfleet.standing.events import StandingEvents
+from flexfleet.standing.recompute import StandingRecompute
+from flexfleet.standing.repository import StandingRepository
 from infra.local_runtime.resources import create_queues, create_tables
 from infra.local_runtime.stack import Stack
+from tests.factories import NOW
 
 
 @pytest.fixture
@@ -25,3 +35,53 @@ def aws(stack: Stack) -> Iterator[Stack]:
 @pytest.fixture
 def dynamodb(aws: Stack) -> Any:
     return boto3.resource("dynamodb")
+
+
+class Requests:
+    """Counts the DynamoDB operations a client sends, through botocore's event hooks."""
+
+    def __init__(self, client: Any) -> None:
+        self.counts: Counter[str] = Counter()
+        client.meta.events.register("before-call.dynamodb.*", self._count)
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.counts[model.name] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def reset(self) -> None:
+        self.counts.clear()
+
+
+class World:
+    """The services over moto, sharing one counted DynamoDB client and a settable clock."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.now = NOW
+        self.client = boto3.client("dynamodb")
+        self.requests = Requests(self.client)
+        clock: Clock = lambda: self.now  # noqa: E731
+        self.deliveries_repository = DeliveryRepository(
+            self.client, stack.table_name("DeliveriesTable")
+        )
+        self.ratings_repository = RatingRepository(
+            self.client, stack.table_name("RatingsTable"), stack.table_name("DeliveriesTable")
+        )
+        self.standings = StandingRepository(self.client, stack.table_name("StandingTable"))
+        self.deliveries = DeliveryService(self.deliveries_repository, clock)
+        self.ratings = RatingService(self.ratings_repository, clock)
+        events = boto3.client("events")
+        self.recompute = StandingRecompute(
+            self.ratings_repository,
+            self.deliveries_repository,
+            self.standings,
+            StandingEvents(events, "default"),
+            clock,
+        )
+
+
+@pytest.fixture
+def world(aws: Stack) -> World:
+    return World(aws)

@@ -13,7 +13,12 @@ def test_every_table_has_the_template_keys_indexes_stream_and_ttl(aws: Stack) ->
     ratings = client.describe_table(TableName=aws.table_name("RatingsTable"))["Table"]
 
     assert ratings["KeySchema"] == [{"AttributeName": "ratingId", "KeyType": "HASH"}]
-    assert [i["IndexName"] for i in ratings["GlobalSecondaryIndexes"]] == ["byDriver"]
+    indexes = {i["IndexName"]: i["KeySchema"] for i in ratings["GlobalSecondaryIndexes"]}
+    assert sorted(indexes) == ["byDay", "byDisputeStatus", "byDriver"]
+    assert indexes["byDriver"] == [
+        {"AttributeName": "driverId", "KeyType": "HASH"},
+        {"AttributeName": "ratedAt", "KeyType": "RANGE"},
+    ]
     assert ratings["StreamSpecification"] == {
         "StreamEnabled": True,
         "StreamViewType": "NEW_AND_OLD_IMAGES",

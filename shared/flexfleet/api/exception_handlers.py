@@ -14,10 +14,32 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel
 
 from flexfleet import errors
 
 logger = Logger(child=True)
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: API Gateway's own shape, plus a code and the field at fault."""
+
+    message: str
+    code: str
+    field: str | None = None
+
+
+def error_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
+    """OpenAPI entries for a route's error answers."""
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {"application/json": {"model": ErrorBody}},
+        }
+        for status in statuses
+    }
+
 
 STATUS_BY_ERROR: dict[type[errors.DomainError], HTTPStatus] = {
     errors.BadRequest: HTTPStatus.BAD_REQUEST,

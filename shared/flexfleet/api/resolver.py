@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from flexfleet.api.exception_handlers import error_payload, register_exception_handlers
@@ -25,6 +26,10 @@ class HttpApiResolver(APIGatewayHttpResolver):
         self._max_body_bytes = max_body_bytes
         register_exception_handlers(self)
 
+    def append_context(self, **additional_context: Any) -> None:
+        """The services routes read from router.context, for this invocation."""
+        super().append_context(**additional_context)  # type: ignore[no-untyped-call]
+
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         problem = body_problem(event, self._max_body_bytes)
         if problem is not None:
@@ -34,3 +39,8 @@ class HttpApiResolver(APIGatewayHttpResolver):
 
 def http_resolver(*, max_body_bytes: int = MAX_BODY_BYTES) -> HttpApiResolver:
     return HttpApiResolver(max_body_bytes=max_body_bytes)
+
+
+def http_router() -> APIGatewayHttpRouter:
+    """A router for one area of the API, for HttpApiResolver.include_router."""
+    return APIGatewayHttpRouter()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped

@@ -1,0 +1,37 @@
+"""Ops' side of disputes: GET /disputes and POST /disputes/{disputeId}/decision."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from flexfleet.api.resolver import http_resolver
+from flexfleet.api.routes import disputes
+from flexfleet.aws_clients import dynamodb_client
+from flexfleet.ratings.repository import RatingRepository
+from flexfleet.ratings.service import RatingService
+from flexfleet.wiring import TableNames
+
+logger = Logger()
+app = http_resolver()
+app.include_router(disputes.router)
+
+
+@cache
+def services() -> dict[str, Any]:
+    tables = TableNames.from_environment(os.environ)
+    repository = RatingRepository(
+        dynamodb_client(), tables.ratings_table_name, tables.deliveries_table_name
+    )
+    return {"ratings": RatingService(repository)}
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    app.append_context(**services())
+    return app.resolve(event, context)

@@ -1,0 +1,48 @@
+"""The OpenAPI document of the whole API, built from every router."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+from flexfleet.api.resolver import http_resolver, http_router
+from flexfleet.api.routes import deliveries, disputes, platform, ratings, standing
+
+router = http_router()
+
+
+@router.get(
+    "/openapi.json", summary="This document; needs no token", tags=["platform"], security=[]
+)
+def document() -> Response[str]:
+    return Response(
+        status_code=200, content_type=content_types.APPLICATION_JSON, body=openapi_document()
+    )
+
+
+ROUTERS = (
+    platform.health_router,
+    platform.me_router,
+    deliveries.router,
+    ratings.router,
+    disputes.router,
+    standing.router,
+    router,
+)
+
+
+@cache
+def openapi_document() -> str:
+    app = http_resolver()
+    for router in ROUTERS:
+        app.include_router(router)
+    app.configure_openapi(
+        title="FlexFleet API",
+        version="1.0.0",
+        summary="Ratings, driver standing, feedback and disputes for a gig delivery program.",
+        security_schemes={"cognitoJwt": HTTPBearer(bearerFormat="JWT")},
+        security=[{"cognitoJwt": []}],
+    )
+    return app.get_openapi_json_schema()

@@ -1,0 +1,38 @@
+"""GET /health and GET /me."""
+
+from __future__ import annotations
+
+from flexfleet.api.exception_handlers import error_responses
+from flexfleet.api.resolver import http_router
+from flexfleet.deliveries.model import ApiModel
+from flexfleet.identity import caller_from_event
+
+health_router = http_router()
+me_router = http_router()
+
+
+class Health(ApiModel):
+    status: str
+
+
+class Me(ApiModel):
+    sub: str
+    groups: list[str]
+
+
+@health_router.get(
+    "/health", summary="Liveness of the HTTP API; needs no token", tags=["platform"], security=[]
+)
+def health() -> Health:
+    return Health(status="ok")
+
+
+@me_router.get(
+    "/me",
+    summary="The caller's id and groups, as the JWT authorizer passed them on",
+    tags=["platform"],
+    responses=error_responses(401),
+)
+def me() -> Me:
+    caller = caller_from_event(me_router.current_event.raw_event)
+    return Me(sub=caller.sub, groups=sorted(caller.groups))

@@ -1,0 +1,70 @@
+"""A delivery as the station or retail integration reports it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+from flexfleet.ids import Identifier
+
+Outcome = Literal["delivered", "undeliverable", "returned", "cancelled"]
+
+
+class ApiModel(BaseModel):
+    """camelCase on the wire, snake_case in Python; unknown fields are an error."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class PromisedWindow(ApiModel):
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class DeliveryReport(ApiModel):
+    """The body of POST /deliveries."""
+
+    delivery_id: Identifier
+    driver_id: Identifier
+    customer_id: Identifier
+    promised_window: PromisedWindow
+    delivered_at: AwareDatetime | None = Field(description="null when it was not delivered")
+    outcome: Outcome
+    cause: Literal["driver", "external"] | None = Field(
+        default=None, description="why it was not delivered; required unless delivered"
+    )
+    source: Literal["station", "retail"]
+    order_id: Identifier | None = Field(
+        default=None, description="the retail order, for source retail"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.outcome == "delivered":
+            if self.delivered_at is None:
+                raise ValueError("deliveredAt is required when the outcome is delivered")
+            if self.cause is not None:
+                raise ValueError("cause is only for deliveries that were not delivered")
+        else:
+            if self.delivered_at is not None:
+                raise ValueError("deliveredAt must be null unless the outcome is delivered")
+            if self.cause is None:
+                raise ValueError("cause is required when the outcome is not delivered")
+        if (self.source == "retail") != (self.order_id is not None):
+            raise ValueError("orderId is required for retail deliveries, and only for them")
+        return self
+
+
+class Delivery(DeliveryReport):
+    """A recorded delivery."""
+
+    recorded_at: datetime

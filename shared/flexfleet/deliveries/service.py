@@ -1,0 +1,49 @@
+"""Recording and reading deliveries, with who may do which."""
+
+from __future__ import annotations
+
+from flexfleet.clock import Clock, utc_now
+from flexfleet.deliveries.model import Delivery, DeliveryReport
+from flexfleet.deliveries.repository import DeliveryExists, DeliveryRepository
+from flexfleet.errors import Conflict, NotFound
+from flexfleet.identity import Caller, Role
+
+
+def _same_report(stored: Delivery, report: DeliveryReport) -> bool:
+    return DeliveryReport.model_validate(stored.model_dump(exclude={"recorded_at"})) == report
+
+
+class DeliveryService:
+    def __init__(self, deliveries: DeliveryRepository, clock: Clock = utc_now) -> None:
+        self._deliveries = deliveries
+        self._clock = clock
+
+    def record(self, caller: Caller, report: DeliveryReport) -> tuple[Delivery, bool]:
+        """The delivery and whether it is new. The same report again changes nothing."""
+        caller.require(Role.SYSTEM, Role.OPS)
+        delivery = Delivery(**report.model_dump(), recorded_at=self._clock())
+        try:
+            self._deliveries.add(delivery)
+        except DeliveryExists as taken:
+            if _same_report(taken.existing, report):
+                return taken.existing, False
+            raise Conflict(
+                f"delivery {report.delivery_id} was already recorded with other details",
+                field="deliveryId",
+            ) from taken
+        return delivery, True
+
+    def get(self, caller: Caller, delivery_id: str) -> Delivery:
+        caller.require(Role.CUSTOMER, Role.DRIVER, Role.OPS)
+        delivery = self._deliveries.get(delivery_id)
+        if delivery is None or not _may_see(caller, delivery):
+            raise NotFound(f"no delivery {delivery_id}", field="deliveryId")
+        return delivery
+
+
+def _may_see(caller: Caller, delivery: Delivery) -> bool:
+    return (
+        Role.OPS in caller.roles
+        or (Role.CUSTOMER in caller.roles and delivery.customer_id == caller.sub)
+        or (Role.DRIVER in caller.roles and delivery.driver_id == caller.sub)
+    )

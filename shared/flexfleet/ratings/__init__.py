@@ -1,0 +1,1 @@
+"""Ratings: what customers say, what drivers answer, and the disputes over them."""

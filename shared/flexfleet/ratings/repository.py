@@ -1,0 +1,238 @@
+"""Ratings in DynamoDB: one item per rating (keyed by its delivery), with its response and dispute.
+
+Indexes: byDriver (newest first, for feedback and standing), byDay (for the daily
+recalculation) and byDisputeStatus (sparse: only disputed ratings, for ops).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from flexfleet.day_index import day_bucket, drivers_on_day
+from flexfleet.deliveries.model import Delivery
+from flexfleet.deliveries.repository import from_item as delivery_from_item
+from flexfleet.pagination import decode_cursor, encode_cursor
+from flexfleet.ratings.model import Dispute, DriverResponse, Exclusion, Rating
+from flexfleet.standing.model import RatingFact
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+BY_DRIVER_INDEX = "byDriver"
+BY_DISPUTE_STATUS_INDEX = "byDisputeStatus"
+
+_serializer, _deserializer = TypeSerializer(), TypeDeserializer()
+
+
+def _attributes(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in data.items() if v is not None}
+
+
+def to_item(rating: Rating) -> dict[str, Any]:
+    data = rating.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["dayBucket"] = day_bucket(rating.rated_at, rating.driver_id)
+    return _attributes(data)
+
+
+def from_item(item: dict[str, Any]) -> Rating:
+    data = {k: _deserializer.deserialize(v) for k, v in item.items()}
+    for name in ("dayBucket", "disputeStatus", "disputeOpenedAt", "purgeAt"):
+        data.pop(name, None)
+    return Rating.model_validate(_plain(data))
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; the models want ints."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if type(value).__name__ == "Decimal":
+        return int(value)
+    return value
+
+
+def fact_from_item(item: dict[str, Any]) -> RatingFact:
+    factors = item.get("factors", {}).get("M", {})
+    return RatingFact(
+        rating_id=item["ratingId"]["S"],
+        stars=int(item["stars"]["N"]),
+        rated_at=datetime.fromisoformat(item["ratedAt"]["S"]),
+        factors={name: int(value["N"]) for name, value in factors.items() if "N" in value},
+        tags=frozenset(t["S"] for t in item.get("tags", {}).get("L", [])),
+        excluded="exclusion" in item,
+    )
+
+
+class RatingExists(Exception):
+    def __init__(self, existing: Rating) -> None:
+        super().__init__(existing.rating_id)
+        self.existing = existing
+
+
+class RatingRepository:
+    def __init__(self, client: DynamoDBClient, table_name: str, deliveries_table_name: str) -> None:
+        self._client = client
+        self.table_name = table_name
+        self._deliveries_table_name = deliveries_table_name
+
+    # ------------------------------------------------------------ ratings
+    def delivery_and_rating(self, delivery_id: str) -> tuple[Delivery | None, Rating | None]:
+        """A delivery and its rating, in one BatchGetItem."""
+        request: dict[str, Any] = {
+            self._deliveries_table_name: {"Keys": [{"deliveryId": {"S": delivery_id}}]},
+            self.table_name: {"Keys": [{"ratingId": {"S": delivery_id}}]},
+        }
+        found: dict[str, list[dict[str, Any]]] = {}
+        while request:
+            page = self._client.batch_get_item(RequestItems=request)
+            for table, items in page["Responses"].items():
+                found.setdefault(table, []).extend(items)
+            request = dict(page.get("UnprocessedKeys") or {})
+        deliveries = found.get(self._deliveries_table_name) or []
+        ratings = found.get(self.table_name) or []
+        return (
+            delivery_from_item(deliveries[0]) if deliveries else None,
+            from_item(ratings[0]) if ratings else None,
+        )
+
+    def add(self, rating: Rating) -> None:
+        try:
+            self._client.put_item(
+                TableName=self.table_name,
+                Item=to_item(rating),
+                ConditionExpression="attribute_not_exists(ratingId)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as exc:
+            raise RatingExists(from_item(exc.response["Item"])) from exc  # type: ignore[typeddict-item]
+
+    def get(self, rating_id: str) -> Rating | None:
+        item = self._client.get_item(
+            TableName=self.table_name, Key={"ratingId": {"S": rating_id}}
+        ).get("Item")
+        return from_item(item) if item else None
+
+    def page_of_driver(
+        self, driver_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Rating], str | None]:
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": BY_DRIVER_INDEX,
+            "KeyConditionExpression": "driverId = :driver",
+            "ExpressionAttributeValues": {":driver": {"S": driver_id}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor, must_match={"driverId": driver_id})
+        if start:
+            query["ExclusiveStartKey"] = start
+        page = self._client.query(**query)
+        return [from_item(i) for i in page["Items"]], encode_cursor(page.get("LastEvaluatedKey"))
+
+    def facts_of_driver(self, driver_id: str, since: datetime) -> list[RatingFact]:
+        facts: list[RatingFact] = []
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": BY_DRIVER_INDEX,
+            "KeyConditionExpression": "driverId = :driver AND ratedAt > :since",
+            "ExpressionAttributeValues": {
+                ":driver": {"S": driver_id},
+                ":since": {"S": since.isoformat()},
+            },
+            "ProjectionExpression": "ratingId, stars, ratedAt, factors, tags, exclusion",
+            "ScanIndexForward": False,
+        }
+        while True:
+            page = self._client.query(**query)
+            facts.extend(fact_from_item(item) for item in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return facts
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def drivers_on_day(self, day: datetime) -> set[str]:
+        return drivers_on_day(self._client, self.table_name, day)
+
+    # ------------------------------------------------ responses and disputes
+    def _update(self, rating_id: str, **update: Any) -> Rating | None:
+        """An UpdateItem on one rating: the new rating, or None when its condition failed."""
+        try:
+            result = self._client.update_item(
+                TableName=self.table_name,
+                Key={"ratingId": {"S": rating_id}},
+                ReturnValues="ALL_NEW",
+                **update,
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return None
+        return from_item(result["Attributes"])
+
+    def set_response(
+        self, rating_id: str, driver_id: str, response: DriverResponse
+    ) -> Rating | None:
+        """Sets the driver's response, if the rating is theirs; None otherwise."""
+        return self._update(
+            rating_id,
+            UpdateExpression="SET #response = :response",
+            ConditionExpression="driverId = :driver",
+            ExpressionAttributeNames={"#response": "response"},
+            ExpressionAttributeValues=_attributes(
+                {":response": response.model_dump(mode="json", by_alias=True), ":driver": driver_id}
+            ),
+        )
+
+    def open_dispute(self, dispute: Dispute) -> Rating | None:
+        """Opens the rating's one dispute, if the rating is the driver's and has none; else None."""
+        return self._update(
+            dispute.rating_id,
+            UpdateExpression=(
+                "SET dispute = :dispute, disputeStatus = :status, disputeOpenedAt = :opened"
+            ),
+            ConditionExpression="driverId = :driver AND attribute_not_exists(dispute)",
+            ExpressionAttributeValues=_attributes(
+                {
+                    ":dispute": dispute.model_dump(mode="json", by_alias=True, exclude_none=True),
+                    ":status": dispute.status,
+                    ":opened": dispute.opened_at.isoformat(),
+                    ":driver": dispute.driver_id,
+                }
+            ),
+        )
+
+    def close_dispute(self, decided: Dispute, exclusion: Exclusion | None) -> Rating | None:
+        """Records the decision on an open dispute, and the exclusion if upheld; else None."""
+        sets = "dispute = :dispute, disputeStatus = :status"
+        values: dict[str, Any] = {
+            ":dispute": decided.model_dump(mode="json", by_alias=True, exclude_none=True),
+            ":status": decided.status,
+            ":open": "open",
+        }
+        if exclusion is not None:
+            sets += ", exclusion = :exclusion"
+            values[":exclusion"] = exclusion.model_dump(mode="json", by_alias=True)
+        return self._update(
+            decided.rating_id,
+            UpdateExpression=f"SET {sets}",
+            ConditionExpression="disputeStatus = :open",
+            ExpressionAttributeValues=_attributes(values),
+        )
+
+    def page_of_disputes(
+        self, status: str, limit: int, cursor: str | None
+    ) -> tuple[list[Dispute], str | None]:
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": BY_DISPUTE_STATUS_INDEX,
+            "KeyConditionExpression": "disputeStatus = :status",
+            "ExpressionAttributeValues": {":status": {"S": status}},
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor, must_match={"disputeStatus": status})
+        if start:
+            query["ExclusiveStartKey"] = start
+        page = self._client.query(**query)
+        disputes = [d for d in (from_item(i).dispute for i in page["Items"]) if d is not None]
+        return disputes, encode_cursor(page.get("LastEvaluatedKey"))

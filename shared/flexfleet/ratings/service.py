@@ -1,0 +1,148 @@
+"""Rating a delivery, reading feedback, responding, disputing, and deciding disputes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flexfleet.clock import Clock, utc_now
+from flexfleet.errors import Conflict, NotFound, Unprocessable
+from flexfleet.identity import Caller, Role
+from flexfleet.ratings.model import (
+    DecisionSubmission,
+    Dispute,
+    DisputePage,
+    DisputeSubmission,
+    DriverResponse,
+    Exclusion,
+    Rating,
+    RatingForDriver,
+    RatingPage,
+    RatingSubmission,
+    ResponseSubmission,
+)
+from flexfleet.ratings.repository import RatingExists, RatingRepository
+
+RATING_DEADLINE = timedelta(days=30)
+
+
+class RatingService:
+    def __init__(self, ratings: RatingRepository, clock: Clock = utc_now) -> None:
+        self._ratings = ratings
+        self._clock = clock
+
+    def submit(
+        self, caller: Caller, delivery_id: str, submission: RatingSubmission
+    ) -> tuple[Rating, bool]:
+        """The rating and whether it is new: one read, then one conditional write.
+
+        The same submission again is answered with the stored rating and writes
+        nothing; a different second rating of the delivery is a conflict.
+        """
+        caller.require(Role.CUSTOMER)
+        delivery, existing = self._ratings.delivery_and_rating(delivery_id)
+        if delivery is None or delivery.customer_id != caller.sub:
+            raise NotFound(f"no delivery {delivery_id}", field="deliveryId")
+        if existing is not None:
+            return _replay(existing, submission), False
+        if delivery.outcome != "delivered" or delivery.delivered_at is None:
+            raise Unprocessable("only a delivered delivery can be rated", field="deliveryId")
+        now = self._clock()
+        if now - delivery.delivered_at > RATING_DEADLINE:
+            raise Unprocessable(
+                "a delivery can be rated for 30 days after it arrived", field="deliveryId"
+            )
+        rating = Rating(
+            rating_id=delivery_id,
+            delivery_id=delivery_id,
+            driver_id=delivery.driver_id,
+            customer_id=caller.sub,
+            stars=submission.stars,
+            factors=submission.factors,
+            comment=submission.comment,
+            tags=submission.tags,
+            rated_at=now,
+            delivered_at=delivery.delivered_at,
+        )
+        try:
+            self._ratings.add(rating)
+        except RatingExists as raced:
+            return _replay(raced.existing, submission), False
+        return rating, True
+
+    def page_of_driver(
+        self, caller: Caller, driver_id: str, limit: int, cursor: str | None
+    ) -> RatingPage:
+        caller.require(Role.DRIVER, Role.OPS)
+        if Role.OPS not in caller.roles and caller.sub != driver_id:
+            raise NotFound(f"no driver {driver_id}", field="driverId")
+        ratings, next_cursor = self._ratings.page_of_driver(driver_id, limit, cursor)
+        items: list[RatingForDriver | Rating] = list(ratings)
+        if Role.OPS not in caller.roles:
+            shown = set(RatingForDriver.model_fields)
+            items = [RatingForDriver.model_validate(r.model_dump(include=shown)) for r in ratings]
+        return RatingPage(items=items, next_cursor=next_cursor)
+
+    def respond(self, caller: Caller, rating_id: str, submission: ResponseSubmission) -> Rating:
+        caller.require(Role.DRIVER)
+        response = DriverResponse(text=submission.text, updated_at=self._clock())
+        rating = self._ratings.set_response(rating_id, caller.sub, response)
+        if rating is None:
+            raise NotFound(f"no rating {rating_id}", field="ratingId")
+        return rating
+
+    def dispute(self, caller: Caller, rating_id: str, submission: DisputeSubmission) -> Dispute:
+        caller.require(Role.DRIVER)
+        dispute = Dispute(
+            dispute_id=rating_id,
+            rating_id=rating_id,
+            driver_id=caller.sub,
+            reason=submission.reason,
+            text=submission.text,
+            status="open",
+            opened_at=self._clock(),
+        )
+        if self._ratings.open_dispute(dispute) is not None:
+            return dispute
+        rating = self._ratings.get(rating_id)
+        if rating is None or rating.driver_id != caller.sub:
+            raise NotFound(f"no rating {rating_id}", field="ratingId")
+        raise Conflict(
+            "this rating has been disputed already: one dispute per rating", field="ratingId"
+        )
+
+    def disputes(self, caller: Caller, status: str, limit: int, cursor: str | None) -> DisputePage:
+        caller.require(Role.OPS)
+        disputes, next_cursor = self._ratings.page_of_disputes(status, limit, cursor)
+        return DisputePage(items=disputes, next_cursor=next_cursor)
+
+    def decide(self, caller: Caller, dispute_id: str, submission: DecisionSubmission) -> Dispute:
+        """Upholding a dispute excludes its rating; the ratings stream then recomputes standing."""
+        caller.require(Role.OPS)
+        rating = self._ratings.get(dispute_id)
+        if rating is None or rating.dispute is None:
+            raise NotFound(f"no dispute {dispute_id}", field="disputeId")
+        now = self._clock()
+        decided = rating.dispute.model_copy(
+            update={
+                "status": submission.decision,
+                "decided_at": now,
+                "decided_by": caller.sub,
+                "note": submission.note,
+            }
+        )
+        exclusion = (
+            Exclusion(reason="dispute_upheld", dispute_id=dispute_id, decided_at=now)
+            if submission.decision == "upheld"
+            else None
+        )
+        if self._ratings.close_dispute(decided, exclusion) is None:
+            raise Conflict(f"dispute {dispute_id} is closed already", field="disputeId")
+        return decided
+
+
+def _replay(existing: Rating, submission: RatingSubmission) -> Rating:
+    if not existing.same_submission(submission):
+        raise Conflict(
+            "this delivery has been rated already: one rating per delivery", field="deliveryId"
+        )
+    return existing

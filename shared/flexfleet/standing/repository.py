@@ -1,0 +1,121 @@
+"""Standing in DynamoDB: one item per driver, each component written by its own recompute.
+
+A component is written only if it is newer than the one stored (its `asOf`, the
+moment its sources were read): a redelivered or overtaken batch is refused, never
+counted twice. The tier is then derived from the stored components' tiers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from flexfleet.standing.config import Tier
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+BY_WARNING_INDEX = "byWarning"
+WARNED = "warned"  # the one partition of the sparse byWarning index
+
+_serializer, _deserializer = TypeSerializer(), TypeDeserializer()
+
+
+def _attribute(value: Any) -> Any:
+    return _serializer.serialize(value)
+
+
+def plain_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+class StandingRepository:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self.table_name = table_name
+
+    def write_component(
+        self, driver_id: str, fields: dict[str, Any], as_of_name: str, as_of: int, now: datetime
+    ) -> dict[str, Any] | None:
+        """Sets a component's fields unless a newer one is stored; the whole new item, or None."""
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        values = {f":f{i}": _attribute(value) for i, value in enumerate(fields.values())}
+        assignments = ", ".join(f"#f{i} = :f{i}" for i in range(len(fields)))
+        try:
+            result = self._client.update_item(
+                TableName=self.table_name,
+                Key={"driverId": {"S": driver_id}},
+                UpdateExpression=f"SET {assignments}, #asOf = :asOf, updatedAt = :now",
+                ConditionExpression="attribute_not_exists(#asOf) OR #asOf <= :asOf",
+                ExpressionAttributeNames={**names, "#asOf": as_of_name},
+                ExpressionAttributeValues={
+                    **values,
+                    ":asOf": {"N": str(as_of)},
+                    ":now": {"S": now.isoformat()},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return None
+        return plain_item(result["Attributes"])
+
+    def write_tier(self, driver_id: str, old: str | None, new: Tier, now: datetime) -> bool:
+        """Moves the tier from `old` to `new`; False if someone else moved it first.
+
+        Entering At Risk records the warning, once (if_not_exists); leaving clears it.
+        """
+        values: dict[str, Any] = {":new": {"S": new.label}, ":now": {"S": now.isoformat()}}
+        if new is Tier.AT_RISK:
+            update = (
+                "SET tier = :new, tierChangedAt = :now, "
+                "warnedAt = if_not_exists(warnedAt, :now), warnedBucket = :warned"
+            )
+            values[":warned"] = {"S": WARNED}
+        else:
+            update = "SET tier = :new, tierChangedAt = :now REMOVE warnedAt, warnedBucket"
+        if old is None:
+            condition = "attribute_not_exists(tier)"
+        else:
+            condition = "tier = :old"
+            values[":old"] = {"S": old}
+        try:
+            self._client.update_item(
+                TableName=self.table_name,
+                Key={"driverId": {"S": driver_id}},
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def get(self, driver_id: str) -> dict[str, Any] | None:
+        item = self._client.get_item(
+            TableName=self.table_name, Key={"driverId": {"S": driver_id}}, ConsistentRead=True
+        ).get("Item")
+        return plain_item(item) if item else None
+
+    def warned_between(self, after: datetime, until: datetime) -> list[dict[str, Any]]:
+        """Drivers warned between the two moments, inclusive, from the sparse byWarning index."""
+        items: list[dict[str, Any]] = []
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": BY_WARNING_INDEX,
+            "KeyConditionExpression": (
+                "warnedBucket = :warned AND warnedAt BETWEEN :after AND :until"
+            ),
+            "ExpressionAttributeValues": {
+                ":warned": {"S": WARNED},
+                ":after": {"S": after.isoformat()},
+                ":until": {"S": until.isoformat()},
+            },
+        }
+        while True:
+            page = self._client.query(**query)
+            items.extend(plain_item(i) for i in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return items
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]

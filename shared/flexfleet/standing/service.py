@@ -1,0 +1,40 @@
+"""Reading standing: a driver their own, ops anyone's, and the human review queue."""
+
+from __future__ import annotations
+
+from flexfleet.clock import Clock, utc_now
+from flexfleet.deliveries.model import ApiModel
+from flexfleet.errors import NotFound
+from flexfleet.identity import Caller, Role
+from flexfleet.standing import config
+from flexfleet.standing.repository import StandingRepository
+from flexfleet.standing.view import StandingOut, standing_view
+
+
+class ReviewQueue(ApiModel):
+    items: list[StandingOut]
+
+
+class StandingService:
+    def __init__(self, standings: StandingRepository, clock: Clock = utc_now) -> None:
+        self._standings = standings
+        self._clock = clock
+
+    def of_driver(self, caller: Caller, driver_id: str) -> StandingOut:
+        caller.require(Role.DRIVER, Role.OPS)
+        is_self = Role.DRIVER in caller.roles and caller.sub == driver_id
+        if not is_self and Role.OPS not in caller.roles:
+            raise NotFound(f"no driver {driver_id}", field="driverId")
+        item = self._standings.get(driver_id)
+        if item is None and not is_self:
+            raise NotFound(f"no driver {driver_id}", field="driverId")
+        return standing_view(driver_id, item, self._clock())
+
+    def review_queue(self, caller: Caller) -> ReviewQueue:
+        """Drivers At Risk, with evidence, warned at least 14 days ago: from the warnings index."""
+        caller.require(Role.OPS)
+        now = self._clock()
+        since_ever = now.replace(year=2000)
+        warned = self._standings.warned_between(since_ever, now - config.REVIEW_WARNING_NOTICE)
+        views = [standing_view(item["driverId"], item, now) for item in warned]
+        return ReviewQueue(items=[v for v in views if v.review.flagged])

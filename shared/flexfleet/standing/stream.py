@@ -1,0 +1,168 @@
+"""Stream records of the ratings and deliveries tables, and what a batch of them recomputes.
+
+A batch recomputes each driver it touches once, from the source of truth; the
+batch's own new images are handed along in case the index has not caught up.
+A record whose image is not a rating (or delivery) fails alone, as a poison
+record, through BatchProcessor's partial failure report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from aws_lambda_powertools.utilities.parser.models import (
+    DynamoDBStreamChangedRecordModel,
+    DynamoDBStreamRecordModel,
+)
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from flexfleet.standing.model import DeliveryFact, RatingFact
+from flexfleet.standing.recompute import StandingRecompute
+from flexfleet.wiring import TableNames
+
+
+class RatingImage(BaseModel):
+    """A ratings table item, as far as standing reads it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    ratingId: str  # noqa: N815 - the table's attribute names
+    driverId: str  # noqa: N815
+    stars: int
+    ratedAt: datetime  # noqa: N815
+    factors: dict[str, int] = {}
+    tags: list[str] = []
+    exclusion: dict[str, Any] | None = None
+
+    def fact(self) -> RatingFact:
+        return RatingFact(
+            rating_id=self.ratingId,
+            stars=self.stars,
+            rated_at=self.ratedAt,
+            factors=self.factors,
+            tags=frozenset(self.tags),
+            excluded=self.exclusion is not None,
+        )
+
+    def scored(self) -> tuple[Any, ...]:
+        """What the standing model reads of it: a change elsewhere (a response) changes nothing."""
+        return (
+            self.driverId,
+            self.stars,
+            self.ratedAt,
+            self.factors,
+            sorted(self.tags),
+            self.exclusion,
+        )
+
+
+class DeliveryImage(BaseModel):
+    """A deliveries table item, as far as standing reads it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    deliveryId: str  # noqa: N815
+    driverId: str  # noqa: N815
+    promisedStart: datetime  # noqa: N815
+    promisedEnd: datetime  # noqa: N815
+    deliveredAt: datetime | None = None  # noqa: N815
+    outcome: str
+    cause: str | None = None
+
+    def fact(self) -> DeliveryFact:
+        return DeliveryFact(
+            delivery_id=self.deliveryId,
+            promised_start=self.promisedStart,
+            promised_end=self.promisedEnd,
+            delivered_at=self.deliveredAt,
+            outcome=self.outcome,
+            cause=self.cause,
+        )
+
+    def scored(self) -> tuple[Any, ...]:
+        return (
+            self.driverId,
+            self.promisedStart,
+            self.promisedEnd,
+            self.deliveredAt,
+            self.outcome,
+            self.cause,
+        )
+
+
+class RatingChange(DynamoDBStreamChangedRecordModel):
+    NewImage: RatingImage | None = None
+    OldImage: RatingImage | None = None
+
+
+class DeliveryChange(DynamoDBStreamChangedRecordModel):
+    NewImage: DeliveryImage | None = None
+    OldImage: DeliveryImage | None = None
+
+
+class RatingStreamRecord(DynamoDBStreamRecordModel):
+    dynamodb: RatingChange
+
+
+class DeliveryStreamRecord(DynamoDBStreamRecordModel):
+    dynamodb: DeliveryChange
+
+
+Image = TypeVar("Image", RatingImage, DeliveryImage)
+
+
+class StandingBatch(Generic[Image]):
+    """One stream batch: recompute each touched driver once, with the batch's images at hand."""
+
+    def __init__(
+        self,
+        image_model: type[Image],
+        raw_records: Iterable[dict[str, Any]],
+        recompute: Callable[[str, list[Any]], None],
+    ) -> None:
+        self._recompute = recompute
+        self._done: set[str] = set()
+        self._facts: dict[str, list[Any]] = {}
+        for raw in raw_records:
+            image = _new_image(image_model, raw)
+            if image is not None:
+                self._facts.setdefault(image.driverId, []).append(image.fact())
+
+    def handle_record(self, record: RatingStreamRecord | DeliveryStreamRecord) -> None:
+        self.handle(record.dynamodb.OldImage, record.dynamodb.NewImage)  # type: ignore[arg-type]
+
+    def handle(self, old: Image | None, new: Image | None) -> None:
+        if old is None and new is None:
+            raise ValueError(
+                "a stream record without images: the stream must be NEW_AND_OLD_IMAGES"
+            )
+        if old is not None and new is not None and old.scored() == new.scored():
+            return
+        for driver_id in {image.driverId for image in (old, new) if image is not None}:
+            if driver_id not in self._done:
+                self._recompute(driver_id, self._facts.get(driver_id, []))
+                self._done.add(driver_id)
+
+
+def _new_image(model: type[Image], raw: dict[str, Any]) -> Image | None:
+    """The record's new image, read leniently: a poison record is failed later, by its handler."""
+    try:
+        change = DynamoDBStreamChangedRecordModel.model_validate(raw.get("dynamodb") or {})
+        return model.model_validate(change.NewImage) if isinstance(change.NewImage, dict) else None
+    except (ValidationError, TypeError, ValueError):
+        return None
+
+
+def standing_batch(
+    raw_records: list[dict[str, Any]], settings: TableNames, recompute: StandingRecompute
+) -> tuple[str, StandingBatch[Any]]:
+    """Which stream the batch came from, and the batch. A batch comes from one stream only."""
+    source_arn = str(raw_records[0].get("eventSourceARN", "")) if raw_records else ""
+    table = source_arn.split(":table/", 1)[-1].split("/", 1)[0]
+    if table == settings.ratings_table_name:
+        return "ratings", StandingBatch(RatingImage, raw_records, recompute.ratings_changed)
+    if table == settings.deliveries_table_name:
+        return "deliveries", StandingBatch(DeliveryImage, raw_records, recompute.deliveries_changed)
+    raise ValueError(f"a batch from a stream this function does not read: {source_arn}")

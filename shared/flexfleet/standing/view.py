@@ -1,0 +1,130 @@
+"""Standing as drivers and ops see it: every component, its threshold and the gap, and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import Field
+
+from flexfleet.deliveries.model import ApiModel
+from flexfleet.standing import config
+from flexfleet.standing.config import Tier
+from flexfleet.standing.model import (
+    ComponentView,
+    DeliveryComponent,
+    RatingComponent,
+    component_view,
+    delivery_component,
+    rating_component,
+)
+from flexfleet.standing.recompute import tier_of
+
+
+class ComponentOut(ApiModel):
+    value: Decimal
+    tier: str
+    next_tier: str | None = Field(description="null at the top tier")
+    next_threshold: Decimal | None
+    gap: Decimal | None = Field(description="how far the value is below the next tier's threshold")
+
+
+class Counts(ApiModel):
+    ratings_counted: int = Field(
+        description="eligible ratings in the score (newest 100 of 180 days)"
+    )
+    ratings_in_window: int
+    ratings_excluded: int = Field(description="excluded by upheld disputes")
+    ratings_excused: int = Field(description="low ratings blamed only on outside causes")
+    deliveries: int
+    delivered: int
+    on_time: int
+
+
+class Coaching(ApiModel):
+    """Shown to help, not scored."""
+
+    factor_averages: dict[str, Decimal]
+    star_histogram: dict[str, int]
+    counts: Counts
+    mean_stars_last_30_days: Decimal | None
+    mean_stars_before: Decimal | None
+
+
+class Review(ApiModel):
+    warned_at: datetime | None = Field(description="when the driver first entered At Risk")
+    evidence: bool = Field(description="enough ratings or deliveries to show a real problem")
+    flagged: bool = Field(description="sent to human review; nobody is deactivated automatically")
+
+
+class StandingOut(ApiModel):
+    driver_id: str
+    tier: str
+    tier_changed_at: datetime | None
+    components: dict[str, ComponentOut]
+    coaching: Coaching
+    review: Review
+    updated_at: datetime | None
+
+
+def _component(name: str, value: Decimal) -> ComponentOut:
+    view: ComponentView = component_view(name, value)
+    return ComponentOut(**view.model_dump())
+
+
+def standing_view(driver_id: str, item: dict[str, Any] | None, now: datetime) -> StandingOut:
+    """The view of a stored standing; a driver with nothing recorded stands at the priors."""
+    item = item or {}
+    rating = RatingComponent.model_validate(item["rating"]) if "rating" in item else None
+    deliveries = (
+        DeliveryComponent.model_validate(item["deliveries"]) if "deliveries" in item else None
+    )
+    rating = rating or rating_component([], now)
+    deliveries = deliveries or delivery_component([], now)
+    warned_at = datetime.fromisoformat(item["warnedAt"]) if "warnedAt" in item else None
+    evidence = bool(item.get("ratingEvidence") or item.get("deliveryEvidence"))
+    tier = tier_of(item)
+    return StandingOut(
+        driver_id=driver_id,
+        tier=tier.label,
+        tier_changed_at=datetime.fromisoformat(item["tierChangedAt"])
+        if "tierChangedAt" in item
+        else None,
+        components={
+            "customerRating": _component("customerRating", rating.score),
+            "onTimeRate": _component("onTimeRate", deliveries.on_time_rate),
+            "completionRate": _component("completionRate", deliveries.completion_rate),
+        },
+        coaching=Coaching(
+            factor_averages=rating.factor_averages,
+            star_histogram=rating.histogram,
+            counts=Counts(
+                ratings_counted=rating.counted,
+                ratings_in_window=rating.in_window,
+                ratings_excluded=rating.excluded,
+                ratings_excused=rating.excused,
+                deliveries=deliveries.total,
+                delivered=deliveries.delivered,
+                on_time=deliveries.on_time,
+            ),
+            mean_stars_last_30_days=rating.trend_recent,
+            mean_stars_before=rating.trend_before,
+        ),
+        review=Review(
+            warned_at=warned_at,
+            evidence=evidence,
+            flagged=is_flagged(tier, evidence, warned_at, now),
+        ),
+        updated_at=datetime.fromisoformat(item["updatedAt"]) if "updatedAt" in item else None,
+    )
+
+
+def is_flagged(tier: Tier, evidence: bool, warned_at: datetime | None, now: datetime) -> bool:
+    """At Risk, with evidence, and warned at least 14 days ago."""
+    return (
+        tier is Tier.AT_RISK
+        and evidence
+        and warned_at is not None
+        and warned_at <= now - config.REVIEW_WARNING_NOTICE
+    )

@@ -1,0 +1,241 @@
+"""Deliveries, ratings, responses and disputes through the services, against moto."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from flexfleet.deliveries.model import DeliveryReport
+from flexfleet.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
+from flexfleet.identity import Caller
+from flexfleet.ratings.model import (
+    DecisionSubmission,
+    DisputeSubmission,
+    Rating,
+    RatingForDriver,
+    RatingSubmission,
+    ResponseSubmission,
+)
+from tests.factories import delivery_report
+from tests.integration.conftest import World
+
+SYSTEM = Caller(sub="station-1", groups=frozenset({"system"}))
+OPS = Caller(sub="ops-1", groups=frozenset({"ops"}))
+CUSTOMER = Caller(sub="c-1", groups=frozenset({"customer"}))
+OTHER_CUSTOMER = Caller(sub="c-2", groups=frozenset({"customer"}))
+DRIVER = Caller(sub="d-1", groups=frozenset({"driver"}))
+OTHER_DRIVER = Caller(sub="d-2", groups=frozenset({"driver"}))
+RETAILER = Caller(sub="r-1", groups=frozenset({"retailer"}))
+
+
+def record(world: World, delivery_id: str, **overrides: Any) -> None:
+    world.deliveries.record(
+        SYSTEM, DeliveryReport.model_validate(delivery_report(delivery_id, **overrides))
+    )
+
+
+def rate(
+    world: World, delivery_id: str, stars: int = 5, caller: Caller = CUSTOMER, **extra: object
+) -> tuple[Rating, bool]:
+    return world.ratings.submit(
+        caller, delivery_id, RatingSubmission.model_validate({"stars": stars, **extra})
+    )
+
+
+# ------------------------------------------------------------------ deliveries
+def test_recording_the_same_delivery_twice_is_a_no_op(world: World) -> None:
+    report = DeliveryReport.model_validate(delivery_report("del-1"))
+
+    first, created = world.deliveries.record(SYSTEM, report)
+    again, created_again = world.deliveries.record(SYSTEM, report)
+
+    assert (created, created_again) == (True, False)
+    assert again == first
+
+
+def test_the_same_delivery_id_with_other_details_is_a_conflict(world: World) -> None:
+    record(world, "del-1")
+
+    with pytest.raises(Conflict):
+        record(world, "del-1", driver_id="d-9")
+
+
+def test_a_delivery_is_visible_to_its_customer_driver_and_ops_only(world: World) -> None:
+    record(world, "del-1")
+
+    for caller in (CUSTOMER, DRIVER, OPS):
+        assert world.deliveries.get(caller, "del-1").delivery_id == "del-1"
+    for stranger in (OTHER_CUSTOMER, OTHER_DRIVER):
+        with pytest.raises(NotFound):
+            world.deliveries.get(stranger, "del-1")
+    with pytest.raises(Forbidden):
+        world.deliveries.get(RETAILER, "del-1")
+    with pytest.raises(Forbidden):
+        record_as(world, CUSTOMER)
+
+
+def record_as(world: World, caller: Caller) -> None:
+    world.deliveries.record(caller, DeliveryReport.model_validate(delivery_report("del-x")))
+
+
+# --------------------------------------------------------------------- ratings
+def test_a_rating_takes_one_read_and_one_write(world: World) -> None:
+    record(world, "del-1")
+    world.requests.reset()
+
+    rating, created = rate(world, "del-1", 4, comment="left it by the door as asked")
+
+    assert created
+    assert (rating.rating_id, rating.driver_id, rating.customer_id) == ("del-1", "d-1", "c-1")
+    assert dict(world.requests.counts) == {"BatchGetItem": 1, "PutItem": 1}
+
+
+def test_the_same_rating_again_is_answered_from_the_store_without_a_write(world: World) -> None:
+    record(world, "del-1")
+    first, _ = rate(world, "del-1", 4, tags=["on_time"])
+    world.requests.reset()
+
+    again, created = rate(world, "del-1", 4, tags=["on_time"])
+
+    assert (again, created) == (first, False)
+    assert dict(world.requests.counts) == {"BatchGetItem": 1}
+
+
+def test_a_different_second_rating_is_a_conflict(world: World) -> None:
+    record(world, "del-1")
+    rate(world, "del-1", 4)
+
+    with pytest.raises(Conflict):
+        rate(world, "del-1", 1)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        ({"outcome": "undeliverable", "cause": "external"}, Unprocessable),
+        ({"outcome": "returned", "cause": "driver"}, Unprocessable),
+    ],
+)
+def test_an_undelivered_delivery_cannot_be_rated(
+    world: World, overrides: dict[str, object], problem: type
+) -> None:
+    record(world, "del-1", **overrides)
+
+    with pytest.raises(problem):
+        rate(world, "del-1")
+
+
+def test_a_delivery_31_days_old_cannot_be_rated_but_30_can(world: World) -> None:
+    record(
+        world,
+        "old",
+        delivered_at=world.now - timedelta(days=31),
+        promised_start=world.now - timedelta(days=31, hours=1),
+    )
+    record(
+        world,
+        "edge",
+        delivered_at=world.now - timedelta(days=30),
+        promised_start=world.now - timedelta(days=30, hours=1),
+    )
+
+    with pytest.raises(Unprocessable):
+        rate(world, "old")
+    assert rate(world, "edge")[1]
+
+
+def test_only_the_deliverys_customer_may_rate_it(world: World) -> None:
+    record(world, "del-1")
+
+    with pytest.raises(NotFound):
+        rate(world, "del-1", caller=OTHER_CUSTOMER)
+    with pytest.raises(NotFound):
+        rate(world, "no-such-delivery")
+    with pytest.raises(Forbidden):
+        rate(world, "del-1", caller=DRIVER)
+
+
+def test_a_driver_sees_their_ratings_newest_first_without_who_gave_them(world: World) -> None:
+    for n in range(5):
+        record(world, f"del-{n}")
+        world.now += timedelta(minutes=1)
+        rate(world, f"del-{n}", 1 + n)
+
+    page = world.ratings.page_of_driver(DRIVER, "d-1", limit=3, cursor=None)
+    rest = world.ratings.page_of_driver(DRIVER, "d-1", limit=3, cursor=page.next_cursor)
+
+    assert [r.stars for r in page.items + rest.items] == [5, 4, 3, 2, 1]
+    assert all(isinstance(r, RatingForDriver) for r in page.items)
+    assert "customerId" not in page.model_dump_json(by_alias=True)
+    assert rest.next_cursor is None
+    assert all(
+        isinstance(r, Rating) for r in world.ratings.page_of_driver(OPS, "d-1", 10, None).items
+    )
+
+
+def test_a_driver_cannot_read_another_drivers_ratings_nor_forge_a_cursor(world: World) -> None:
+    record(world, "del-1")
+    rate(world, "del-1")
+
+    with pytest.raises(NotFound):
+        world.ratings.page_of_driver(OTHER_DRIVER, "d-1", 10, None)
+    with pytest.raises(BadRequest):
+        world.ratings.page_of_driver(DRIVER, "d-1", 10, "bm90LWEtY3Vyc29y")
+    with pytest.raises(Forbidden):
+        world.ratings.page_of_driver(CUSTOMER, "d-1", 10, None)
+
+
+# ------------------------------------------------------- responses and disputes
+def test_the_driver_may_respond_and_the_last_edit_wins(world: World) -> None:
+    record(world, "del-1")
+    rate(world, "del-1", 2)
+
+    world.ratings.respond(DRIVER, "del-1", ResponseSubmission(text="Sorry, the gate was locked"))
+    rating = world.ratings.respond(
+        DRIVER, "del-1", ResponseSubmission(text="Sorry, the gate was locked.")
+    )
+
+    assert rating.response is not None
+    assert rating.response.text == "Sorry, the gate was locked."
+    with pytest.raises(NotFound):
+        world.ratings.respond(OTHER_DRIVER, "del-1", ResponseSubmission(text="not mine"))
+
+
+def test_a_rating_may_be_disputed_once_by_its_driver(world: World) -> None:
+    record(world, "del-1")
+    rate(world, "del-1", 1)
+    submission = DisputeSubmission(reason="outside_driver_control", text="Locked gate, see photo")
+
+    with pytest.raises(NotFound):
+        world.ratings.dispute(OTHER_DRIVER, "del-1", submission)
+    dispute = world.ratings.dispute(DRIVER, "del-1", submission)
+    with pytest.raises(Conflict):
+        world.ratings.dispute(DRIVER, "del-1", submission)
+
+    assert dispute.status == "open"
+    assert [d.dispute_id for d in world.ratings.disputes(OPS, "open", 10, None).items] == ["del-1"]
+
+
+def test_an_upheld_dispute_excludes_the_rating_and_a_closed_one_cannot_be_decided_again(
+    world: World,
+) -> None:
+    record(world, "del-1")
+    rate(world, "del-1", 1)
+    world.ratings.dispute(
+        DRIVER, "del-1", DisputeSubmission(reason="wrong_driver", text="Not my delivery")
+    )
+
+    decided = world.ratings.decide(
+        OPS, "del-1", DecisionSubmission(decision="upheld", note="GPS shows another van")
+    )
+
+    assert decided.status == "upheld"
+    rating = world.ratings_repository.get("del-1")
+    assert rating is not None and rating.exclusion is not None
+    assert world.ratings.disputes(OPS, "open", 10, None).items == []
+    with pytest.raises(Conflict):
+        world.ratings.decide(OPS, "del-1", DecisionSubmission(decision="rejected", note="again"))
+    with pytest.raises(Forbidden):
+        world.ratings.decide(DRIVER, "del-1", DecisionSubmission(decision="upheld", note="me"))
