@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import threading
+import urllib.error
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +33,15 @@ def _run(args: argparse.Namespace) -> int:
     stopping = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    runtime.start()
+    # Both ports are taken before the runtime starts, so a busy one fails at once.
     control = control_server(runtime, port=args.control_port)
-    control.start()
-    state = {"api": runtime.api_url, "aws": runtime.aws_endpoint, "control": control.url}
     state_file = args.state_dir / STATE_FILE
-    state_file.write_text(json.dumps(state))
-    _banner(runtime.status(), control.url)
     try:
+        runtime.start()
+        control.start()
+        state = {"api": runtime.api_url, "aws": runtime.aws_endpoint, "control": control.url}
+        state_file.write_text(json.dumps(state))
+        _banner(runtime.status(), control.url)
         stopping.wait()
     finally:
         print("\nstopping the local runtime ...", file=sys.stderr)
@@ -77,7 +79,11 @@ def _fire(args: argparse.Namespace) -> int:
     except FileNotFoundError:
         print("no local runtime is running: start it with `make run`", file=sys.stderr)
         return 1
-    result = client.fire(args.name)
+    try:
+        result = client.fire(args.name)
+    except urllib.error.HTTPError as refused:
+        print(json.loads(refused.read() or b"{}").get("message", refused.reason), file=sys.stderr)
+        return 1
     print(json.dumps(result, indent=2))
     return 0 if result.get("error") is None else 1
 

@@ -35,7 +35,8 @@ class Unauthorized(Exception):
     def www_authenticate(self) -> str:
         if self.description is None:
             return 'Bearer scope=""'
-        return f'Bearer scope="" error="invalid_token" error_description="{self.description}"'
+        description = self.description.replace("\\", "").replace('"', "'")
+        return f'Bearer scope="" error="invalid_token" error_description="{description}"'
 
 
 class SigningKey:
@@ -167,8 +168,16 @@ class JwtAuthorizer:
         except jwt.InvalidTokenError as exc:
             raise Unauthorized(f"the token is not valid: {exc}") from exc
         now = self.clock()
-        if float(claims["exp"]) <= now:
+        try:
+            expires, not_before, issued = (
+                float(claims["exp"]),
+                float(claims.get("nbf", now)),
+                float(claims.get("iat", now)),
+            )
+        except (TypeError, ValueError) as exc:
+            raise Unauthorized("the token's exp, nbf or iat is not a number") from exc
+        if expires <= now:
             raise Unauthorized("the token has expired")
-        if float(claims.get("nbf", now)) > now or float(claims.get("iat", now)) > now:
+        if not_before > now or issued > now:
             raise Unauthorized("the token is not valid yet")
         return claims

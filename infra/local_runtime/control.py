@@ -48,6 +48,18 @@ class _ControlHandler(BaseHTTPRequestHandler):
         return body if isinstance(body, dict) else {}
 
     def do_GET(self) -> None:  # noqa: N802 - the base class's naming
+        try:
+            self._get()
+        except (ValueError, TypeError) as exc:
+            self._reply(400, {"message": f"bad request: {exc}"})
+
+    def do_POST(self) -> None:  # noqa: N802
+        try:
+            self._post()
+        except (ValueError, TypeError) as exc:
+            self._reply(400, {"message": f"bad request: {exc}"})
+
+    def _get(self) -> None:
         runtime: LocalRuntime = self.server.owner  # type: ignore[attr-defined]
         url = urlsplit(self.path)
         if url.path == "/status":
@@ -60,14 +72,10 @@ class _ControlHandler(BaseHTTPRequestHandler):
         else:
             self._reply(404, {"message": "Not Found"})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def _post(self) -> None:
         runtime: LocalRuntime = self.server.owner  # type: ignore[attr-defined]
         path = urlsplit(self.path).path
-        try:
-            body = self._json()
-        except ValueError:
-            self._reply(400, {"message": "the body is not JSON"})
-            return
+        body = self._json()
         if path == "/drain":
             self._reply(200, {"idle": runtime.drain(float(body.get("timeout", 30)))})
         elif path == "/clock":

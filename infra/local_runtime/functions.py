@@ -46,6 +46,7 @@ class Invocation:
     error: dict[str, Any] | None
     duration_ms: float
     cold_start: bool
+    dispatched_at: float = 0.0  # epoch seconds: the event handed to the sandbox, handler starting
 
     @property
     def ok(self) -> bool:
@@ -62,11 +63,12 @@ class SandboxError(Exception):
         self.error = error
 
 
-@dataclass
+@dataclass(eq=False)
 class Sandbox:
     config: FunctionConfig
     process: subprocess.Popen[bytes]
     _buffer: bytearray = field(default_factory=bytearray)
+    dispatched_at: float = 0.0
 
     @classmethod
     def start(cls, config: FunctionConfig, log: IO[str] | None) -> Sandbox:
@@ -81,6 +83,8 @@ class Sandbox:
             stderr=log,
             env=env,
             cwd=config.code_dir,
+            # Its own session: a Ctrl-C in the terminal stops the runtime, which then stops it.
+            start_new_session=True,
         )
         sandbox = cls(config, process)
         hello = sandbox._read(time.monotonic() + INIT_TIMEOUT_SECONDS)
@@ -111,6 +115,7 @@ class Sandbox:
 
     def invoke(self, event: Any, request_id: str) -> tuple[Any, dict[str, Any] | None]:
         assert self.process.stdin is not None
+        self.dispatched_at = time.time()
         timeout = self.config.timeout
         deadline_ms = int((time.time() + timeout) * 1000)
         request = {
@@ -154,6 +159,7 @@ class FunctionPool:
         self.config = config
         self._log = log
         self._idle: list[Sandbox] = []
+        self._running: set[Sandbox] = set()
         self._count = 0
         self._closed = False
         self._available = threading.Condition()
@@ -165,12 +171,16 @@ class FunctionPool:
             if self._closed:
                 raise SandboxError({"errorType": "Runtime.Stopped", "errorMessage": "stopped"})
             if self._idle:
-                return self._idle.pop(), False
+                sandbox = self._idle.pop()
+                self._running.add(sandbox)
+                return sandbox, False
             self._count += 1
         return None, True
 
     def _release(self, sandbox: Sandbox | None) -> None:
         with self._available:
+            if sandbox is not None:
+                self._running.discard(sandbox)
             if sandbox is not None and sandbox.alive and not self._closed:
                 self._idle.append(sandbox)
             else:
@@ -197,18 +207,23 @@ class FunctionPool:
         try:
             if sandbox is None:
                 sandbox = Sandbox.start(self.config, self._log)
+                with self._available:
+                    self._running.add(sandbox)
             payload, error = sandbox.invoke(event, request_id)
         except SandboxError as exc:
             error = exc.error
         finally:
             self._release(sandbox)
         duration_ms = (time.perf_counter() - started) * 1000
-        return Invocation(self.config.logical_id, request_id, payload, error, duration_ms, cold)
+        dispatched = sandbox.dispatched_at if sandbox is not None else time.time()
+        return Invocation(
+            self.config.logical_id, request_id, payload, error, duration_ms, cold, dispatched
+        )
 
     def close(self) -> None:
         with self._available:
             self._closed = True
-            idle, self._idle = self._idle, []
+            doomed, self._idle = [*self._idle, *self._running], []
             self._available.notify_all()
-        for sandbox in idle:
+        for sandbox in doomed:
             sandbox.kill()

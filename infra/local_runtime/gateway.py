@@ -292,8 +292,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         """The runtime logs each invocation itself."""
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (bad request line, huge headers, unknown method), as JSON."""
+        if code == HTTPStatus.NOT_IMPLEMENTED:
+            # API Gateway answers a method it has no route for as an unknown route.
+            code, message = HTTPStatus.NOT_FOUND, "Not Found"
+        body = json.dumps({"message": message or HTTPStatus(code).phrase}).encode()
+        self.send_response(code)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.send_header("connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        if getattr(self, "command", "") != "HEAD":
+            self.wfile.write(body)
+
     def _read_body(self) -> bytes | None:
-        """The request body, or None when it is over the payload quota."""
+        """The request body, or None when it is over the payload quota; ValueError if malformed."""
         if "chunked" in self.headers.get("transfer-encoding", "").lower():
             data = bytearray()
             while True:
@@ -306,6 +321,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 data.extend(self.rfile.read(size))
                 self.rfile.readline()
         length = int(self.headers.get("content-length") or 0)
+        if length < 0:
+            raise ValueError("a negative content-length")
         if length > MAX_PAYLOAD_BYTES:
             # Read it all, so the client gets to hear the 413 rather than a reset.
             while length > 0:
@@ -315,7 +332,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         gateway: HttpApiGateway = self.server.owner  # type: ignore[attr-defined]
-        body = self._read_body()
+        try:
+            body = self._read_body()
+        except ValueError:
+            self.send_error(
+                HTTPStatus.BAD_REQUEST, "the request body is not framed as HTTP/1.1 says"
+            )
+            return
         if body is None:
             response = gateway_error(
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request Entity Too Large"

@@ -27,5 +27,6 @@ class BackgroundHttpServer:
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():
+            self._server.shutdown()  # waits for serve_forever, so only once it runs
         self._server.server_close()

@@ -62,6 +62,8 @@ def create_table_request(stack: Stack, logical_id: str) -> dict[str, Any]:
 
 def create_tables(stack: Stack, dynamodb: DynamoDBClient) -> None:
     for logical_id in stack.template.of_type(TABLE):
+        if not stack.is_active(logical_id):
+            continue
         props = stack.resolve(stack.template.properties(logical_id))
         name = stack.table_name(logical_id)
         description = dynamodb.create_table(**create_table_request(stack, logical_id))
@@ -85,6 +87,8 @@ def create_tables(stack: Stack, dynamodb: DynamoDBClient) -> None:
 
 def create_queues(stack: Stack, sqs: SQSClient) -> None:
     for logical_id in stack.template.of_type(QUEUE):
+        if not stack.is_active(logical_id):
+            continue
         props = stack.resolve(stack.template.properties(logical_id))
         attributes: Any = {
             k: str(props[k]).lower() if isinstance(props[k], bool) else str(props[k])

@@ -7,12 +7,15 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import boto3
+from moto.moto_api._internal.models import moto_api_backend
 from moto.server import ThreadedMotoServer
 
 from infra.local_runtime.authorizer import JwtAuthorizer, SigningKey, cognito_id_token_claims
@@ -78,6 +81,18 @@ class Activity:
         with self.lock:
             self.events += 1
 
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        with self.lock:
+            self.in_flight += 1
+            self.events += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+                self.events += 1
+
 
 def _outcome(invocation: Invocation) -> str:
     if invocation.ok:
@@ -135,25 +150,24 @@ class LocalRuntime:
 
     # ---------------------------------------------------------------- start
     def start(self) -> LocalRuntime:
+        """Starts everything; on any failure, stops what had started and raises."""
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> LocalRuntime:
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._aws_port, verbose=False)
         self._moto.start()
         create_tables(self.stack, self.client("dynamodb"))
         create_queues(self.stack, self.client("sqs"))
-        functions = self.template.functions
+        functions = [f for f in self.template.functions if self.stack.is_active(f.logical_id)]
         self.pools = {
             fn.logical_id: FunctionPool(self._function_config(fn), self._function_log)
             for fn in functions
         }
-        if self._prewarm:
-            with ThreadPoolExecutor(max_workers=4) as pool:
-                list(pool.map(lambda p: p.prewarm(), self.pools.values()))
-        self._start_streams()
-        schedules = [
-            Schedule.from_event(self.stack, e)
-            for e in self.template.event_sources("Schedule", "ScheduleV2")
-        ]
-        self.scheduler = Scheduler(schedules, self.invoke, clock=self.clock)
-        self.scheduler.start()
+        # The port is taken first, so that a busy one fails fast, before any sandbox starts.
         self.gateway = HttpApiGateway(
             self._routes(),
             self.invoke,
@@ -162,6 +176,24 @@ class LocalRuntime:
             host=self._host,
             port=self._port,
         )
+        if self._prewarm:
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                list(pool.map(lambda p: p.prewarm(), self.pools.values()))
+        self._start_streams()
+        schedules = [
+            Schedule.from_event(self.stack, e)
+            for e in self.template.event_sources("Schedule", "ScheduleV2")
+            if self.stack.is_active(e.function_id)
+        ]
+        sqs = self.client("sqs")
+        self.scheduler = Scheduler(
+            schedules,
+            self.invoke,
+            clock=self.clock,
+            busy=self.activity.busy,
+            send_failure=lambda url, body: sqs.send_message(QueueUrl=url, MessageBody=body),
+        )
+        self.scheduler.start()
         self.gateway.server.start()
         return self
 
@@ -187,8 +219,10 @@ class LocalRuntime:
             aws_session_token=LOCAL_CREDENTIALS["AWS_SESSION_TOKEN"],
         )
 
-    def _function_config(self, fn: FunctionDefinition) -> FunctionConfig:
-        props = self.stack.resolve(fn.properties)
+    def _function_config(self, template_fn: FunctionDefinition) -> FunctionConfig:
+        # Timeout, MemorySize, CodeUri and Handler may be intrinsics too: read them resolved.
+        fn = FunctionDefinition(template_fn.logical_id, self.stack.resolve(template_fn.properties))
+        props = fn.properties
         name = self.stack.function_name(fn.logical_id)
         log_group = (props.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{name}"
         layer_dirs = []
@@ -283,6 +317,11 @@ class LocalRuntime:
                 (self.template.http_api_properties(api_id).get("Auth") or {}) if api_id else {}
             )
             name = (props.get("Auth") or {}).get("Authorizer") or api_auth.get("DefaultAuthorizer")
+            if name not in (None, "NONE") and f"{api_id}.{name}" not in authorizers:
+                raise TemplateError(
+                    f"{event.function_id}.{event.name}: {name} is not a JWT authorizer of "
+                    f"{api_id}; the local runtime runs JWT authorizers and NONE"
+                )
             authorizer = None if name in (None, "NONE") else authorizers[f"{api_id}.{name}"]
             routes.append(
                 Route(
@@ -319,23 +358,15 @@ class LocalRuntime:
 
     # ------------------------------------------------------------- running
     def invoke(self, function_id: str, event: dict[str, Any], trigger: str) -> Invocation:
-        started = self.clock()
-        with self.activity.lock:
-            self.activity.in_flight += 1
-            self.activity.events += 1
-        try:
+        with self.activity.busy():
             invocation = self.pools[function_id].invoke(event)
-        finally:
-            with self.activity.lock:
-                self.activity.in_flight -= 1
-                self.activity.events += 1
         with self._log_lock:
             entry = InvocationEntry(
                 sequence=len(self.invocations),
                 function=function_id,
                 trigger=trigger,
                 request_id=invocation.request_id,
-                started=started,
+                started=invocation.dispatched_at + self.clock.offset,
                 duration_ms=round(invocation.duration_ms, 3),
                 outcome=_outcome(invocation),
                 cold_start=invocation.cold_start,
@@ -363,7 +394,8 @@ class LocalRuntime:
             marker = self.activity.events
             polls = {id(p): p.quiet_polls for p in self.pollers}
             while time.monotonic() < deadline:
-                quiet = all(p.quiet_polls > polls[id(p)] and not p.busy for p in self.pollers)
+                # Two polls: one that began after the snapshot has surely seen every earlier write.
+                quiet = all(p.quiet_polls >= polls[id(p)] + 2 and not p.busy for p in self.pollers)
                 if quiet and self.activity.in_flight == 0:
                     break
                 time.sleep(0.01)
@@ -431,6 +463,7 @@ class LocalRuntime:
     def stop(self) -> None:
         if self.gateway is not None:
             self.gateway.server.stop()
+            self.gateway = None
         if self.scheduler is not None:
             self.scheduler.stop()
         for poller in self.pollers:
@@ -439,6 +472,9 @@ class LocalRuntime:
             pool.close()
         if self._moto is not None:
             self._moto.stop()
+            self._moto = None
+            # moto keeps its state per process: a later runtime in this process starts empty.
+            moto_api_backend.reset()
 
     def __enter__(self) -> LocalRuntime:
         return self.start()

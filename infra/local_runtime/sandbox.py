@@ -12,6 +12,7 @@ runtime on its sys.path.
 import importlib
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -49,6 +50,8 @@ def _send(channel: TextIO, message: str) -> None:
 
 
 def main() -> None:
+    # The runtime stops sandboxes itself; a Ctrl-C meant for it must not interrupt a handler.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Put the function's code and layers first, and the runtime's own folder nowhere.
     sys.path.pop(0)
     sys.path[0:0] = json.loads(os.environ.pop("_LOCAL_SANDBOX_PATH"))

@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +22,7 @@ from croniter import croniter
 
 from infra.local_runtime.functions import Invocation
 from infra.local_runtime.stack import Stack
-from infra.local_runtime.template import EventSource, TemplateError
+from infra.local_runtime.template import EventSource, TemplateError, as_bool
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\((.+)\)$")
@@ -91,6 +92,9 @@ class Schedule:
     enabled: bool
     region: str
     account_id: str
+    function_arn: str = ""
+    retries: int = 2  # the function's EventInvokeConfig.MaximumRetryAttempts, Lambda's default 2
+    on_failure_queue_url: str | None = None  # its EventInvokeConfig OnFailure queue
     next_fire: float = 0.0
 
     @classmethod
@@ -100,17 +104,32 @@ class Schedule:
         if not expression:
             raise TemplateError(f"{event.function_id}.{event.name}: no schedule expression")
         raw_input = props.get("Input")
+        try:
+            payload = json.loads(raw_input) if isinstance(raw_input, str) else raw_input
+        except ValueError as exc:
+            raise TemplateError(
+                f"{event.function_id}.{event.name}: Input is not JSON: {exc}"
+            ) from exc
         state = str(props.get("State", "ENABLED")).upper()
         name = props.get("Name") or f"{stack.name}-{event.function_id}{event.name}"
+        invoke_config = stack.resolve(
+            stack.template.function(event.function_id).properties.get("EventInvokeConfig") or {}
+        )
+        on_failure = (invoke_config.get("DestinationConfig") or {}).get("OnFailure") or {}
         return cls(
             function_id=event.function_id,
             event_name=event.name,
             expression=ScheduleExpression(str(expression)),
             rule_arn=stack.arn("events", f"rule/{name}"),
-            input=json.loads(raw_input) if isinstance(raw_input, str) else raw_input,
-            enabled=bool(props.get("Enabled", True)) and state == "ENABLED",
+            input=payload,
+            enabled=as_bool(props.get("Enabled", True)) and state == "ENABLED",
             region=stack.region,
             account_id=stack.account_id,
+            function_arn=stack.function_arn(event.function_id),
+            retries=int(invoke_config.get("MaximumRetryAttempts", 2)),
+            on_failure_queue_url=stack.queue_url_of(on_failure.get("Destination"))
+            if on_failure.get("Type") == "SQS"
+            else None,
         )
 
     @property
@@ -134,6 +153,31 @@ class Schedule:
         }
 
 
+def async_failure_record(
+    schedule: Schedule, payload: Any, invocation: Invocation, attempts: int
+) -> str:
+    """Lambda's record of an asynchronous invocation it gave up on, for an OnFailure destination."""
+    return json.dumps(
+        {
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "requestContext": {
+                "requestId": invocation.request_id,
+                "functionArn": f"{schedule.function_arn}:$LATEST",
+                "condition": "RetriesExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "requestPayload": payload,
+            "responseContext": {
+                "statusCode": 200,
+                "executedVersion": "$LATEST",
+                "functionError": "Unhandled",
+            },
+            "responsePayload": invocation.error,
+        }
+    )
+
+
 @dataclass
 class Scheduler:
     """Fires every enabled schedule at its time, on the runtime's clock."""
@@ -142,7 +186,9 @@ class Scheduler:
     invoke: Invoke
     clock: Callable[[], float] = time.time
     tick_seconds: float = 0.2
-    async_retries: int = 2  # Lambda retries an asynchronous invocation twice
+    # The runtime counts a fire, retries and all, as one piece of work, so drain() waits for it.
+    busy: Callable[[], AbstractContextManager[None]] = nullcontext
+    send_failure: Callable[[str, str], None] = lambda queue_url, body: None
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -167,17 +213,22 @@ class Scheduler:
         return matches[0]
 
     def fire(self, schedule: Schedule, at: float | None = None) -> Invocation:
-        """Invokes the function as EventBridge would, retrying a failure like an async invoke."""
-        moment = self.clock() if at is None else at
-        payload = schedule.payload(moment)
-        invocation = self.invoke(schedule.function_id, payload, f"schedule {schedule.event_name}")
-        for attempt in range(self.async_retries):
-            if invocation.ok or self._stop.wait(min(1.0, 0.1 * 2**attempt)):
-                break
-            invocation = self.invoke(
-                schedule.function_id, payload, f"schedule {schedule.event_name} retry"
-            )
-        return invocation
+        """Invokes the function as EventBridge does: asynchronously, with Lambda's retries."""
+        with self.busy():
+            moment = self.clock() if at is None else at
+            payload = schedule.payload(moment)
+            trigger = f"schedule {schedule.event_name}"
+            invocation = self.invoke(schedule.function_id, payload, trigger)
+            attempts = 1
+            while not invocation.ok and attempts <= schedule.retries:
+                if self._stop.wait(min(1.0, 0.1 * 2 ** (attempts - 1))):
+                    return invocation
+                invocation = self.invoke(schedule.function_id, payload, f"{trigger} retry")
+                attempts += 1
+            if not invocation.ok and schedule.on_failure_queue_url:
+                record = async_failure_record(schedule, payload, invocation, attempts)
+                self.send_failure(schedule.on_failure_queue_url, record)
+            return invocation
 
     def _run(self) -> None:
         while not self._stop.wait(self.tick_seconds):

@@ -48,6 +48,8 @@ class Stack:
         }.get(kind)
         if name_property and isinstance(props.get(name_property), str):
             return str(props[name_property])
+        if kind == "AWS::SQS::Queue" and str(props.get("FifoQueue", "")).lower() == "true":
+            return f"{self.name}-{logical_id}.fifo"
         if kind == "AWS::Cognito::UserPool":
             return f"{self.region}_{logical_id}"
         if kind == "AWS::Cognito::UserPoolClient":
@@ -64,6 +66,18 @@ class Stack:
 
     def function_arn(self, logical_id: str) -> str:
         return self.arn("lambda", f"function:{self.function_name(logical_id)}")
+
+    def queue_url_of(self, arn: Any) -> str:
+        """The URL of the template's queue with this ARN."""
+        for logical_id in self.template.of_type("AWS::SQS::Queue"):
+            if self.get_att(logical_id, "Arn") == arn:
+                return str(self.ref(logical_id))
+        raise TemplateError(f"no queue of the template has the ARN {arn}")
+
+    def is_active(self, logical_id: str) -> bool:
+        """False for a resource whose Condition is false: CloudFormation would not create it."""
+        condition = self.template.resources[logical_id].get("Condition")
+        return condition is None or self.condition(str(condition))
 
     def table_name(self, logical_id: str) -> str:
         return self.physical_ids[logical_id]

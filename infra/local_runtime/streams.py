@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 import time
 import uuid
@@ -24,13 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 from infra.local_runtime.functions import Invocation
 from infra.local_runtime.stack import Stack
-from infra.local_runtime.template import EventSource, TemplateError
+from infra.local_runtime.template import EventSource, TemplateError, as_bool
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
     from mypy_boto3_sqs import SQSClient
 
 Invoke = Callable[[str, dict[str, Any], str], Invocation]
+log = logging.getLogger("flexfleet.local")
 
 
 @dataclass(frozen=True)
@@ -54,21 +56,20 @@ class StreamMapping:
     @classmethod
     def from_event(cls, stack: Stack, event: EventSource) -> StreamMapping:
         props = stack.resolve(event.properties)
+        unsupported = sorted(
+            name
+            for name in ("FilterCriteria", "TumblingWindowInSeconds", "KmsKeyArn", "MetricsConfig")
+            if name in props
+        )
+        if int(props.get("ParallelizationFactor", 1)) != 1:
+            unsupported.append("ParallelizationFactor")
+        if unsupported:
+            names = ", ".join(unsupported)
+            raise TemplateError(f"{event.function_id}.{event.name}: no local support for {names}")
         on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get(
             "Destination"
         )
-        queue_url = None
-        if on_failure:
-            queue_url = next(
-                (
-                    stack.ref(logical_id)
-                    for logical_id in stack.template.of_type("AWS::SQS::Queue")
-                    if stack.get_att(logical_id, "Arn") == on_failure
-                ),
-                None,
-            )
-            if queue_url is None:
-                raise TemplateError(f"{event.function_id}.{event.name}: OnFailure must be a queue")
+        queue_url = stack.queue_url_of(on_failure) if on_failure else None
         return cls(
             function_id=event.function_id,
             function_arn=stack.function_arn(event.function_id),
@@ -79,11 +80,11 @@ class StreamMapping:
             batching_window_seconds=float(props.get("MaximumBatchingWindowInSeconds", 0)),
             report_batch_item_failures="ReportBatchItemFailures"
             in (props.get("FunctionResponseTypes") or []),
-            bisect_on_error=bool(props.get("BisectBatchOnFunctionError", False)),
+            bisect_on_error=as_bool(props.get("BisectBatchOnFunctionError", False)),
             maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
             maximum_record_age_seconds=int(props.get("MaximumRecordAgeInSeconds", -1)),
             on_failure_queue_url=queue_url,
-            enabled=bool(props.get("Enabled", True)),
+            enabled=as_bool(props.get("Enabled", True)),
         )
 
     @property
@@ -217,6 +218,7 @@ class ShardPoller:
             try:
                 worked = self.step()
             except Exception:  # noqa: BLE001 - a poller must outlive a passing fault
+                log.exception("%s: stream poller fault; retrying", self.mapping.function_id)
                 worked = False
             if not worked:
                 if not self._buffer:
@@ -352,11 +354,11 @@ class ShardPoller:
                 "streamArn": self.mapping.stream_arn,
             },
         }
-        self.discarded.append(message)
         if self.sqs is not None and self.mapping.on_failure_queue_url:
             self.sqs.send_message(
                 QueueUrl=self.mapping.on_failure_queue_url, MessageBody=json.dumps(message)
             )
+        self.discarded.append(message)
 
 
 def shard_ids(streams: DynamoDBStreamsClient, stream_arn: str) -> list[str]:

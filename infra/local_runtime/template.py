@@ -56,6 +56,11 @@ def load_yaml(path: Path) -> dict[str, Any]:
     return document
 
 
+def as_bool(value: Any) -> bool:
+    """CloudFormation takes true and false as booleans or as strings ("false" from a parameter)."""
+    return value is True or str(value).strip().lower() == "true"
+
+
 def is_intrinsic(value: Any) -> bool:
     if not isinstance(value, dict) or len(value) != 1:
         return False
@@ -145,6 +150,9 @@ class Template:
             )
             for logical_id, resource in self.of_type(FUNCTION).items()
         ]
+
+    def function(self, logical_id: str) -> FunctionDefinition:
+        return next(f for f in self.functions if f.logical_id == logical_id)
 
     def http_api_properties(self, logical_id: str) -> dict[str, Any]:
         merged: dict[str, Any] = merge_globals(
