@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -105,6 +106,8 @@ class RuntimeProcess:
             stdout=self._log or subprocess.DEVNULL,
             stderr=subprocess.STDOUT if self._log else None,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # Its own process group, as a terminal gives `make run`: stop() may signal it whole.
+            start_new_session=True,
         )
         deadline = time.monotonic() + self._startup_timeout
         while not state_file.exists():
@@ -129,11 +132,15 @@ class RuntimeProcess:
     def aws_endpoint(self) -> str:
         return str(self.state["aws"])
 
-    def stop(self) -> int | None:
+    def stop(self, *, whole_group: bool = False) -> int | None:
+        """SIGINT, as Ctrl-C; to the whole process group, as a terminal sends it, if asked."""
         if self._process is None:
             return None
         if self._process.poll() is None:
-            self._process.send_signal(2)  # SIGINT, as Ctrl-C
+            if whole_group:
+                os.killpg(self._process.pid, signal.SIGINT)
+            else:
+                self._process.send_signal(signal.SIGINT)
             try:
                 self._process.wait(timeout=20)
             except subprocess.TimeoutExpired:

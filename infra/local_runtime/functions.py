@@ -220,6 +220,11 @@ class FunctionPool:
             self.config.logical_id, request_id, payload, error, duration_ms, cold, dispatched
         )
 
+    @property
+    def pids(self) -> list[int]:
+        with self._available:
+            return [s.process.pid for s in (*self._idle, *self._running)]
+
     def close(self) -> None:
         with self._available:
             self._closed = True

@@ -449,10 +449,16 @@ class LocalRuntime:
                 for p in self.pollers
             ],
             "schedules": [
-                {"name": s.name, "expression": s.expression.expression, "nextFire": s.next_fire}
+                {
+                    "name": s.name,
+                    "expression": s.expression.expression,
+                    "enabled": s.enabled,
+                    "nextFire": s.next_fire,
+                }
                 for s in (self.scheduler.schedules if self.scheduler else [])
             ],
             "invocations": len(self.invocations),
+            "sandboxPids": sorted(pid for pool in self.pools.values() for pid in pool.pids),
         }
 
     def invocation_log(self, since: int = 0) -> list[dict[str, Any]]:

@@ -37,6 +37,7 @@ class Api:
     base_url: str
     runtime: RuntimeClient
     aws_endpoint: str
+    log_path: Path
 
     def request(
         self,
@@ -68,7 +69,7 @@ class Api:
 
 def _start(template: Path, state_dir: Path, log_path: Path) -> Iterator[Api]:
     with log_path.open("w") as log, RuntimeProcess(template, state_dir, log=log) as runtime:
-        yield Api(runtime.api_url, runtime.client, runtime.aws_endpoint)
+        yield Api(runtime.api_url, runtime.client, runtime.aws_endpoint, log_path)
 
 
 @pytest.fixture(scope="session")

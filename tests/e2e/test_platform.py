@@ -116,10 +116,13 @@ def test_a_body_over_the_api_limit_answers_413(app: Api) -> None:
 
 
 def test_a_body_over_the_gateway_quota_answers_413_before_any_function(app: Api) -> None:
+    before = len(app.runtime.invocations())
+
     reply = app.request("GET", "/health", body=b"x" * (10 * 1024 * 1024 + 1))
 
     assert reply.status == 413
     assert reply.json == {"message": "Request Entity Too Large"}
+    assert app.runtime.invocations(since=before) == []
 
 
 def test_a_rating_write_reaches_the_stream_function_within_a_second(app: Api) -> None:
@@ -211,3 +214,36 @@ def test_the_fire_command_runs_a_schedule_on_the_running_runtime(app: Api) -> No
     )
 
     assert json.loads(result.stdout)["error"] is None
+
+
+@pytest.mark.parametrize("method", ["FOO", "TRACE", "PROPFIND"])
+def test_a_method_no_route_has_answers_a_json_404(app: Api, method: str) -> None:
+    reply = app.request(method, "/health")
+
+    assert reply.status == 404
+    assert reply.json == {"message": "Not Found"}
+
+
+def test_a_malformed_content_length_answers_a_json_400(app: Api) -> None:
+    reply = app.request("POST", "/health", headers={"Content-Length": "-5"})
+
+    assert reply.status == 400
+    assert "message" in reply.json
+
+
+def test_a_token_whose_expiry_is_not_a_number_answers_401(app: Api) -> None:
+    reply = app.request("GET", "/me", token=app.runtime.token("driver", "d-1", exp="tomorrow"))
+
+    assert reply.status == 401
+
+
+def test_the_runtime_prints_one_line_per_invocation(app: Api) -> None:
+    before = len([x for x in app.log_path.read_text().splitlines() if "http GET /health" in x])
+
+    app.request("GET", "/health")
+
+    lines = [x for x in app.log_path.read_text().splitlines() if "http GET /health" in x]
+    assert len(lines) == before + 1
+    time_of_day, function, _, _, _, duration, unit, outcome = lines[-1].split()[:8]
+    assert (function, unit, outcome) == ("HealthFunction", "ms", "ok")
+    assert float(duration) > 0

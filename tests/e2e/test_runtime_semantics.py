@@ -109,10 +109,55 @@ def test_a_schedule_fired_by_hand_gets_the_scheduled_event(probes: Api) -> None:
     )
 
 
-def test_ctrl_c_stops_the_runtime_cleanly(tmp_path: Path) -> None:
-    runtime = RuntimeProcess(FIXTURE_TEMPLATE, tmp_path).start()
+def test_the_remaining_time_counts_down_during_an_invocation(probes: Api) -> None:
+    reply = probes.request("GET", "/countdown").json
 
-    exit_code = runtime.stop()
+    assert 600 < reply["before"] <= 1000
+    assert 250 <= reply["before"] - reply["after"] <= 600
+
+
+def test_a_failing_scheduled_run_is_retried_then_recorded_in_its_on_failure_queue(
+    probes: Api,
+) -> None:
+    before = len(probes.runtime.invocations())
+
+    result = probes.runtime.fire("FailingTickFunction")
+
+    runs = [
+        e
+        for e in probes.runtime.invocations(since=before)
+        if e["function"] == "FailingTickFunction"
+    ]
+    assert result["error"]["errorType"] == "RuntimeError"
+    assert [e["trigger"] for e in runs] == ["schedule Hourly", "schedule Hourly retry"]
+    sqs = probes.aws("sqs")
+    url = sqs.get_queue_url(QueueName="flexfleet-FailureQueue")["QueueUrl"]
+    bodies = [
+        json.loads(m["Body"])
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    ]
+    record = next(b for b in bodies if "requestPayload" in b)
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["responsePayload"]["errorType"] == "RuntimeError"
+
+
+def test_a_schedule_disabled_with_the_string_false_never_fires(probes: Api) -> None:
+    schedules = {s["name"]: s for s in probes.runtime.status()["schedules"]}
+
+    assert schedules["FailingTickFunction.Hourly"]["enabled"] is False
+
+
+def test_ctrl_c_in_the_terminal_stops_every_sandbox_without_a_traceback(tmp_path: Path) -> None:
+    log_path = tmp_path / "runtime.log"
+    with log_path.open("w") as log:
+        runtime = RuntimeProcess(FIXTURE_TEMPLATE, tmp_path, log=log).start()
+        sandboxes = runtime.client.status()["sandboxPids"]
+
+        exit_code = runtime.stop(whole_group=True)
 
     assert exit_code == 0
+    assert sandboxes, "the runtime started no sandbox to stop"
+    assert not any(Path(f"/proc/{pid}").exists() for pid in sandboxes)
+    assert "Traceback" not in log_path.read_text()
     assert not (tmp_path / "runtime.json").exists()

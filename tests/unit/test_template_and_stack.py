@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from infra.local_runtime.stack import Stack
-from infra.local_runtime.template import Template, TemplateError, merge_globals
+from infra.local_runtime.streams import StreamMapping
+from infra.local_runtime.template import (
+    EventSource,
+    Template,
+    TemplateError,
+    as_bool,
+    merge_globals,
+)
 
 
 def test_globals_merge_maps_add_lists_and_override_scalars() -> None:
@@ -87,3 +94,34 @@ def test_the_short_form_tags_read_as_long_forms(tmp_path: Path) -> None:
 def test_an_unsupported_intrinsic_is_a_clear_error(stack: Stack) -> None:
     with pytest.raises(TemplateError, match="Fn::ImportValue"):
         stack.resolve({"Fn::ImportValue": "elsewhere"})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(True, True), ("true", True), ("True", True), (False, False), ("false", False), ("no", False)],
+)
+def test_cloudformation_booleans_may_be_strings(value: object, expected: bool) -> None:
+    assert as_bool(value) is expected
+
+
+def test_a_stream_setting_the_runtime_cannot_honour_is_refused(stack: Stack) -> None:
+    event = stack.template.event_sources("DynamoDB")[0]
+    filtered = EventSource(
+        event.function_id, event.name, event.type, {**event.properties, "FilterCriteria": {}}
+    )
+
+    with pytest.raises(TemplateError, match="FilterCriteria"):
+        StreamMapping.from_event(stack, filtered)
+
+
+def test_a_resource_whose_condition_is_false_is_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Parameters:\n  Env:\n    Type: String\n    Default: dev\n"
+        "Conditions:\n  IsProd: !Equals [!Ref Env, prod]\n"
+        "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Condition: IsProd\n  R:\n    Type: AWS::SQS::Queue\n"
+    )
+    stack = Stack(Template(path))
+
+    assert (stack.is_active("Q"), stack.is_active("R")) == (False, True)
+    assert Stack(Template(path), parameter_overrides={"Env": "prod"}).is_active("Q")
