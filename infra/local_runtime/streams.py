@@ -55,17 +55,17 @@ class StreamMapping:
 
     @classmethod
     def from_event(cls, stack: Stack, event: EventSource) -> StreamMapping:
-        props = stack.resolve(event.properties)
         unsupported = sorted(
             name
             for name in ("FilterCriteria", "TumblingWindowInSeconds", "KmsKeyArn", "MetricsConfig")
-            if name in props
+            if name in event.properties
         )
-        if int(props.get("ParallelizationFactor", 1)) != 1:
+        if str(event.properties.get("ParallelizationFactor", 1)) != "1":
             unsupported.append("ParallelizationFactor")
         if unsupported:
             names = ", ".join(unsupported)
             raise TemplateError(f"{event.function_id}.{event.name}: no local support for {names}")
+        props = stack.resolve(event.properties)
         on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get(
             "Destination"
         )

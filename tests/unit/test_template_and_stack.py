@@ -119,7 +119,8 @@ def test_a_resource_whose_condition_is_false_is_not_created(tmp_path: Path) -> N
     path.write_text(
         "Parameters:\n  Env:\n    Type: String\n    Default: dev\n"
         "Conditions:\n  IsProd: !Equals [!Ref Env, prod]\n"
-        "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Condition: IsProd\n  R:\n    Type: AWS::SQS::Queue\n"
+        "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Condition: IsProd\n"
+        "  R:\n    Type: AWS::SQS::Queue\n"
     )
     stack = Stack(Template(path))
 
