@@ -55,7 +55,7 @@ class StreamMapping:
 
     @classmethod
     def from_event(cls, stack: Stack, event: EventSource) -> StreamMapping:
-        unsupported = sorted(
+        unsupported: list[str] = sorted(
             name
             for name in ("FilterCriteria", "TumblingWindowInSeconds", "KmsKeyArn", "MetricsConfig")
             if name in event.properties
