@@ -68,3 +68,17 @@ class Delivery(DeliveryReport):
     """A recorded delivery."""
 
     recorded_at: datetime
+
+
+class DeliveryForDriver(ApiModel):
+    """A delivery as its driver sees it: without the customer, so that ratings stay anonymous."""
+
+    delivery_id: Identifier
+    driver_id: Identifier
+    promised_window: PromisedWindow
+    delivered_at: AwareDatetime | None
+    outcome: Outcome
+    cause: Literal["driver", "external"] | None = None
+    source: Literal["station", "retail"]
+    order_id: Identifier | None = None
+    recorded_at: datetime

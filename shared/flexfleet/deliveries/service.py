@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flexfleet.clock import Clock, utc_now
-from flexfleet.deliveries.model import Delivery, DeliveryReport
+from flexfleet.deliveries.model import Delivery, DeliveryForDriver, DeliveryReport
 from flexfleet.deliveries.repository import DeliveryExists, DeliveryRepository
 from flexfleet.errors import Conflict, NotFound
 from flexfleet.identity import Caller, Role
@@ -33,12 +33,15 @@ class DeliveryService:
             ) from taken
         return delivery, True
 
-    def get(self, caller: Caller, delivery_id: str) -> Delivery:
+    def get(self, caller: Caller, delivery_id: str) -> Delivery | DeliveryForDriver:
         caller.require(Role.CUSTOMER, Role.DRIVER, Role.OPS)
         delivery = self._deliveries.get(delivery_id)
         if delivery is None or not _may_see(caller, delivery):
             raise NotFound(f"no delivery {delivery_id}", field="deliveryId")
-        return delivery
+        if Role.OPS in caller.roles or delivery.customer_id == caller.sub:
+            return delivery
+        shown = set(DeliveryForDriver.model_fields)
+        return DeliveryForDriver.model_validate(delivery.model_dump(include=shown))
 
 
 def _may_see(caller: Caller, delivery: Delivery) -> bool:

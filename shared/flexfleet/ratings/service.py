@@ -78,17 +78,18 @@ class RatingService:
         ratings, next_cursor = self._ratings.page_of_driver(driver_id, limit, cursor)
         items: list[RatingForDriver | Rating] = list(ratings)
         if Role.OPS not in caller.roles:
-            shown = set(RatingForDriver.model_fields)
-            items = [RatingForDriver.model_validate(r.model_dump(include=shown)) for r in ratings]
+            items = [for_driver(r) for r in ratings]
         return RatingPage(items=items, next_cursor=next_cursor)
 
-    def respond(self, caller: Caller, rating_id: str, submission: ResponseSubmission) -> Rating:
+    def respond(
+        self, caller: Caller, rating_id: str, submission: ResponseSubmission
+    ) -> RatingForDriver:
         caller.require(Role.DRIVER)
         response = DriverResponse(text=submission.text, updated_at=self._clock())
         rating = self._ratings.set_response(rating_id, caller.sub, response)
         if rating is None:
             raise NotFound(f"no rating {rating_id}", field="ratingId")
-        return rating
+        return for_driver(rating)
 
     def dispute(self, caller: Caller, rating_id: str, submission: DisputeSubmission) -> Dispute:
         caller.require(Role.DRIVER)
@@ -138,6 +139,13 @@ class RatingService:
         if self._ratings.close_dispute(decided, exclusion) is None:
             raise Conflict(f"dispute {dispute_id} is closed already", field="disputeId")
         return decided
+
+
+def for_driver(rating: Rating) -> RatingForDriver:
+    """The rating without who gave it."""
+    return RatingForDriver.model_validate(
+        rating.model_dump(include=set(RatingForDriver.model_fields))
+    )
 
 
 def _replay(existing: Rating, submission: RatingSubmission) -> Rating:

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from flexfleet.api.exception_handlers import error_responses
 from flexfleet.api.resolver import http_router
-from flexfleet.deliveries.model import Delivery, DeliveryReport
+from flexfleet.deliveries.model import Delivery, DeliveryForDriver, DeliveryReport
 from flexfleet.deliveries.service import DeliveryService
 from flexfleet.identity import caller_from_event
 
@@ -49,5 +49,7 @@ def record_delivery(report: Annotated[DeliveryReport, Body()]) -> Response[Deliv
     tags=["deliveries"],
     responses=error_responses(401, 403, 404),
 )
-def get_delivery(deliveryId: Annotated[str, Path()]) -> Delivery:  # noqa: N803 - the path's name
+def get_delivery(
+    deliveryId: Annotated[str, Path()],  # noqa: N803 - the path's name
+) -> Delivery | DeliveryForDriver:
     return _service().get(caller_from_event(router.current_event.raw_event), deliveryId)

@@ -14,6 +14,7 @@ from flexfleet.ratings.model import (
     Dispute,
     DisputeSubmission,
     Rating,
+    RatingForDriver,
     RatingPage,
     RatingSubmission,
     ResponseSubmission,
@@ -84,7 +85,7 @@ def driver_ratings(
 def respond(
     ratingId: Annotated[str, Path()],  # noqa: N803
     submission: Annotated[ResponseSubmission, Body()],
-) -> Rating:
+) -> RatingForDriver:
     return _service().respond(_caller(), ratingId, submission)
 
 
