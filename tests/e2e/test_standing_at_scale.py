@@ -1,0 +1,178 @@
+"""Standing under load and under a poison record, through the local runtime."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from flexfleet.deliveries.repository import DeliveryRepository
+from flexfleet.ratings.repository import RatingRepository
+from flexfleet.standing import config
+from flexfleet.standing.model import delivery_component, rating_component
+from tests.e2e.conftest import Api
+from tests.factories import delivery_report
+
+pytestmark = pytest.mark.e2e
+
+JSON = {"content-type": "application/json"}
+
+
+class Client(threading.local):
+    """One keep-alive connection per thread, as each app instance would hold."""
+
+    def __init__(self, base_url: str) -> None:
+        url = urlsplit(base_url)
+        self.connection = http.client.HTTPConnection(
+            url.hostname or "127.0.0.1", url.port, timeout=60
+        )
+
+    def post(self, path: str, body: Any, token: str) -> int:
+        self.connection.request(
+            "POST",
+            path,
+            body=json.dumps(body),
+            headers={**JSON, "Authorization": f"Bearer {token}"},
+        )
+        response = self.connection.getresponse()
+        response.read()
+        return response.status
+
+
+def from_scratch(app: Api, driver_id: str) -> tuple[Decimal, Decimal, Decimal]:
+    client = app.aws("dynamodb")
+    now = datetime.now(UTC)
+    ratings = RatingRepository(client, "flexfleet-RatingsTable", "flexfleet-DeliveriesTable")
+    deliveries = DeliveryRepository(client, "flexfleet-DeliveriesTable")
+    rated = rating_component(ratings.facts_of_driver(driver_id, now - config.RATING_WINDOW), now)
+    delivered = delivery_component(
+        deliveries.facts_of_driver(driver_id, now - config.DELIVERY_WINDOW), now
+    )
+    return rated.score, delivered.on_time_rate, delivered.completion_rate
+
+
+def test_1000_concurrent_ratings_with_resubmits_store_1000_and_standing_matches_a_recount(
+    app: Api,
+) -> None:
+    run = uuid.uuid4().hex[:6]
+    drivers = [f"load-d{n}-{run}" for n in range(50)]
+    system = app.runtime.token("system", "station")
+    start = datetime.now(UTC) - timedelta(hours=3)
+    jobs = []
+    for n in range(1000):
+        driver, customer = drivers[n % 50], f"load-c{n}-{run}"
+        late = n % 7 == 0
+        report = delivery_report(
+            f"load-{n}-{run}",
+            driver_id=driver,
+            customer_id=customer,
+            promised_start=start,
+            delivered_at=start + timedelta(hours=3 if late else 1),
+        )
+        jobs.append(
+            (
+                report,
+                customer,
+                {"stars": 1 + (n * 7) % 5, "tags": ["on_time"] if not late else ["late"]},
+            )
+        )
+    client = Client(app.base_url)
+    tokens = {customer: app.runtime.token("customer", customer) for _, customer, _ in jobs}
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        recorded = list(pool.map(lambda job: client.post("/deliveries", job[0], system), jobs))
+        ratings = [
+            (f"/deliveries/{r['deliveryId']}/rating", body, tokens[c]) for r, c, body in jobs
+        ]
+        resubmits = ratings[::10]
+        statuses = list(pool.map(lambda call: client.post(*call), ratings + resubmits))
+
+    assert recorded.count(201) == 1000
+    assert statuses[:1000].count(201) + statuses[:1000].count(200) == 1000
+    assert set(statuses[1000:]) <= {200, 201}
+    assert app.runtime.drain(timeout=120)
+    stored = app.aws("dynamodb").scan(
+        TableName="flexfleet-RatingsTable",
+        Select="COUNT",
+        FilterExpression="begins_with(ratingId, :run)",
+        ExpressionAttributeValues={":run": {"S": "load-"}},
+    )
+    assert stored["Count"] == 1000
+    ops = app.runtime.token("ops", "ops-1")
+    for driver in drivers:
+        standing = app.request("GET", f"/drivers/{driver}/standing", token=ops).json
+        shown = tuple(
+            Decimal(standing["components"][c]["value"])
+            for c in ("customerRating", "onTimeRate", "completionRate")
+        )
+        assert shown == from_scratch(app, driver), driver
+
+
+def test_a_poison_record_among_100_fails_alone_and_the_shard_moves_on(app: Api) -> None:
+    run = uuid.uuid4().hex[:6]
+    dynamodb, sqs = app.aws("dynamodb"), app.aws("sqs")
+    queue = sqs.get_queue_url(QueueName="flexfleet-StreamFailureQueue")["QueueUrl"]
+    sqs.purge_queue(QueueUrl=queue)
+    rated_at = datetime.now(UTC).isoformat()
+    items = [
+        {
+            "ratingId": {"S": f"poison-{n}-{run}"},
+            "driverId": {"S": f"poison-d{n}-{run}"},
+            "ratedAt": {"S": rated_at},
+            "stars": {"N": "5"},
+        }
+        for n in range(100)
+    ]
+    poison_index = 57
+    del items[poison_index]["stars"]  # not a rating: the stream function cannot read it
+
+    for chunk in range(0, 100, 25):
+        dynamodb.batch_write_item(
+            RequestItems={
+                "flexfleet-RatingsTable": [
+                    {"PutRequest": {"Item": i}} for i in items[chunk : chunk + 25]
+                ]
+            }
+        )
+    assert app.runtime.drain(timeout=60)
+
+    standing_of = {
+        n: dynamodb.get_item(
+            TableName="flexfleet-StandingTable", Key={"driverId": {"S": f"poison-d{n}-{run}"}}
+        ).get("Item")
+        for n in range(100)
+    }
+    assert [n for n, item in standing_of.items() if item is None] == [poison_index]
+    messages = [
+        json.loads(m["Body"])
+        for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+    ]
+    assert len(messages) == 1
+    info = messages[0]
+    assert info["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert info["requestContext"]["approximateInvokeCount"] == 6  # the first try and 5 retries
+
+    later = {
+        "ratingId": {"S": f"after-{run}"},
+        "driverId": {"S": f"after-d-{run}"},
+        "ratedAt": {"S": rated_at},
+        "stars": {"N": "4"},
+    }
+    dynamodb.put_item(TableName="flexfleet-RatingsTable", Item=later)
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and "Item" not in dynamodb.get_item(
+        TableName="flexfleet-StandingTable", Key={"driverId": {"S": f"after-d-{run}"}}
+    ):
+        time.sleep(0.05)
+    assert "Item" in dynamodb.get_item(
+        TableName="flexfleet-StandingTable", Key={"driverId": {"S": f"after-d-{run}"}}
+    )
