@@ -106,7 +106,7 @@ requirements-check: $(UV)
 	  || { echo "shared/requirements.txt is stale: run make requirements"; exit 1; }
 
 bench: install ## print cold start, gateway overhead and stream latency figures
-	$(BIN)/python -m tests.bench $(ARGS)
+	PYTHONPATH=shared $(BIN)/python -m tests.bench $(ARGS)
 
 deploy: $(UV) sam-build ## deploy to AWS with the guided prompts
 	$(UV) tool run --python $(PYTHON) --from $(SAM_CLI) sam deploy --guided --config-file infra/samconfig.toml
