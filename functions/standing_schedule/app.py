@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +27,9 @@ metrics = Metrics()
 
 
 @cache
-def dependencies() -> tuple[StandingSettings, DynamoDBClient, EventBridgeClient]:
-    return StandingSettings.from_environment(os.environ), dynamodb_client(), events_client()
+def dependencies() -> tuple[StandingSettings, DynamoDBClient, Callable[[], EventBridgeClient]]:
+    # The EventBridge client is made on the first tier change, not at every cold start.
+    return StandingSettings.from_environment(os.environ), dynamodb_client(), cache(events_client)
 
 
 @metrics.log_metrics

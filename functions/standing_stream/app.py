@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -24,15 +25,17 @@ if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
 
 logger = Logger()
+# Our own record models: BatchProcessor's annotation names only Powertools' parser models.
 processors = {
-    "ratings": BatchProcessor(event_type=EventType.DynamoDBStreams, model=RatingStreamRecord),
-    "deliveries": BatchProcessor(event_type=EventType.DynamoDBStreams, model=DeliveryStreamRecord),
+    "ratings": BatchProcessor(EventType.DynamoDBStreams, model=RatingStreamRecord),  # type: ignore[arg-type]
+    "deliveries": BatchProcessor(EventType.DynamoDBStreams, model=DeliveryStreamRecord),  # type: ignore[arg-type]
 }
 
 
 @cache
-def dependencies() -> tuple[StandingSettings, DynamoDBClient, EventBridgeClient]:
-    return StandingSettings.from_environment(os.environ), dynamodb_client(), events_client()
+def dependencies() -> tuple[StandingSettings, DynamoDBClient, Callable[[], EventBridgeClient]]:
+    # The EventBridge client is made on the first tier change, not at every cold start.
+    return StandingSettings.from_environment(os.environ), dynamodb_client(), cache(events_client)
 
 
 @logger.inject_lambda_context

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from flexfleet.deliveries.repository import DeliveryRepository
@@ -27,7 +28,7 @@ class StandingSettings(TableNames):
 
 
 def recompute_standing(
-    settings: StandingSettings, client: DynamoDBClient, events: EventBridgeClient
+    settings: StandingSettings, client: DynamoDBClient, events: Callable[[], EventBridgeClient]
 ) -> StandingRecompute:
     return StandingRecompute(
         RatingRepository(client, settings.ratings_table_name, settings.deliveries_table_name),

@@ -77,7 +77,7 @@ class World:
             self.ratings_repository,
             self.deliveries_repository,
             self.standings,
-            StandingEvents(events, "default"),
+            StandingEvents(lambda: events, "default"),
             clock,
         )
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
+from flexfleet.attribute_values import from_item as plain_item
+from flexfleet.attribute_values import to_item as attribute_item
 from flexfleet.day_index import day_bucket, drivers_on_day
 from flexfleet.deliveries.model import Delivery
 from flexfleet.standing.model import DeliveryFact
@@ -16,19 +16,17 @@ if TYPE_CHECKING:
 
 BY_DRIVER_INDEX = "byDriver"
 
-_serializer, _deserializer = TypeSerializer(), TypeDeserializer()
-
 
 def to_item(delivery: Delivery) -> dict[str, Any]:
     data = delivery.model_dump(mode="json", by_alias=True, exclude_none=True)
     window = data.pop("promisedWindow")
     data.update(promisedStart=window["start"], promisedEnd=window["end"])
     data["dayBucket"] = day_bucket(delivery.promised_window.start, delivery.driver_id)
-    return {k: _serializer.serialize(v) for k, v in data.items()}
+    return attribute_item(data)
 
 
 def from_item(item: dict[str, Any]) -> Delivery:
-    data = {k: _deserializer.deserialize(v) for k, v in item.items()}
+    data = plain_item(item)
     data["promisedWindow"] = {"start": data.pop("promisedStart"), "end": data.pop("promisedEnd")}
     data.pop("dayBucket", None)
     data.setdefault("deliveredAt", None)

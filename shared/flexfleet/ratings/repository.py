@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
+from flexfleet.attribute_values import from_item as plain_item
+from flexfleet.attribute_values import to_item as attribute_item
 from flexfleet.day_index import day_bucket, drivers_on_day
 from flexfleet.deliveries.model import Delivery
 from flexfleet.deliveries.repository import from_item as delivery_from_item
@@ -24,21 +24,15 @@ if TYPE_CHECKING:
 BY_DRIVER_INDEX = "byDriver"
 BY_DISPUTE_STATUS_INDEX = "byDisputeStatus"
 
-_serializer, _deserializer = TypeSerializer(), TypeDeserializer()
-
-
-def _attributes(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in data.items() if v is not None}
-
 
 def to_item(rating: Rating) -> dict[str, Any]:
     data = rating.model_dump(mode="json", by_alias=True, exclude_none=True)
     data["dayBucket"] = day_bucket(rating.rated_at, rating.driver_id)
-    return _attributes(data)
+    return attribute_item(data)
 
 
 def from_item(item: dict[str, Any]) -> Rating:
-    data = {k: _deserializer.deserialize(v) for k, v in item.items()}
+    data = plain_item(item)
     for name in ("dayBucket", "disputeStatus", "disputeOpenedAt", "purgeAt"):
         data.pop(name, None)
     return Rating.model_validate(_plain(data))
@@ -179,7 +173,7 @@ class RatingRepository:
             UpdateExpression="SET #response = :response",
             ConditionExpression="driverId = :driver",
             ExpressionAttributeNames={"#response": "response"},
-            ExpressionAttributeValues=_attributes(
+            ExpressionAttributeValues=attribute_item(
                 {":response": response.model_dump(mode="json", by_alias=True), ":driver": driver_id}
             ),
         )
@@ -192,7 +186,7 @@ class RatingRepository:
                 "SET dispute = :dispute, disputeStatus = :status, disputeOpenedAt = :opened"
             ),
             ConditionExpression="driverId = :driver AND attribute_not_exists(dispute)",
-            ExpressionAttributeValues=_attributes(
+            ExpressionAttributeValues=attribute_item(
                 {
                     ":dispute": dispute.model_dump(mode="json", by_alias=True, exclude_none=True),
                     ":status": dispute.status,
@@ -217,7 +211,7 @@ class RatingRepository:
             decided.rating_id,
             UpdateExpression=f"SET {sets}",
             ConditionExpression="disputeStatus = :open",
-            ExpressionAttributeValues=_attributes(values),
+            ExpressionAttributeValues=attribute_item(values),
         )
 
     def page_of_disputes(

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
+from flexfleet.attribute_values import from_item as plain_item
+from flexfleet.attribute_values import to_attribute
 from flexfleet.standing.config import Tier
 
 if TYPE_CHECKING:
@@ -19,16 +19,6 @@ if TYPE_CHECKING:
 
 BY_WARNING_INDEX = "byWarning"
 WARNED = "warned"  # the one partition of the sparse byWarning index
-
-_serializer, _deserializer = TypeSerializer(), TypeDeserializer()
-
-
-def _attribute(value: Any) -> Any:
-    return _serializer.serialize(value)
-
-
-def plain_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
 
 
 class StandingRepository:
@@ -41,7 +31,7 @@ class StandingRepository:
     ) -> dict[str, Any] | None:
         """Sets a component's fields unless a newer one is stored; the whole new item, or None."""
         names = {f"#f{i}": name for i, name in enumerate(fields)}
-        values = {f":f{i}": _attribute(value) for i, value in enumerate(fields.values())}
+        values = {f":f{i}": to_attribute(value) for i, value in enumerate(fields.values())}
         assignments = ", ".join(f"#f{i} = :f{i}" for i in range(len(fields)))
         try:
             result = self._client.update_item(
