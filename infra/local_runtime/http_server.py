@@ -7,14 +7,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # http.server listens with a backlog of 5: twenty clients connecting at once get resets.
+    request_queue_size = 128
+
+
 class BackgroundHttpServer:
     """Serves `handler` on host:port (0: any free port); `owner` is reachable as `server.owner`."""
 
     def __init__(
         self, handler: type[BaseHTTPRequestHandler], host: str, port: int, name: str, owner: Any
     ) -> None:
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), handler)
         self._server.owner = owner  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
 
