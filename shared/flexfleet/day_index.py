@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from flexfleet.query_pages import all_items
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -31,10 +33,5 @@ def drivers_on_day(client: DynamoDBClient, table_name: str, day: datetime) -> se
             "ExpressionAttributeValues": {":bucket": {"S": f"{day.date().isoformat()}#{shard}"}},
             "ProjectionExpression": "driverId",
         }
-        while True:
-            page = client.query(**query)
-            drivers.update(item["driverId"]["S"] for item in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                break
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        drivers.update(item["driverId"]["S"] for item in all_items(client, **query))
     return drivers

@@ -9,6 +9,7 @@ from flexfleet.attribute_values import from_item as plain_item
 from flexfleet.attribute_values import to_item as attribute_item
 from flexfleet.day_index import day_bucket, drivers_on_day
 from flexfleet.deliveries.model import Delivery
+from flexfleet.query_pages import all_items, put_new
 from flexfleet.standing.model import DeliveryFact
 
 if TYPE_CHECKING:
@@ -60,15 +61,9 @@ class DeliveryRepository:
 
     def add(self, delivery: Delivery) -> None:
         """Stores a new delivery; DeliveryExists, carrying the stored one, if the id is taken."""
-        try:
-            self._client.put_item(
-                TableName=self.table_name,
-                Item=to_item(delivery),
-                ConditionExpression="attribute_not_exists(deliveryId)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except self._client.exceptions.ConditionalCheckFailedException as exc:
-            raise DeliveryExists(from_item(exc.response["Item"])) from exc  # type: ignore[typeddict-item]
+        stored = put_new(self._client, self.table_name, to_item(delivery), "deliveryId")
+        if stored is not None:
+            raise DeliveryExists(from_item(stored))
 
     def get(self, delivery_id: str) -> Delivery | None:
         item = self._client.get_item(
@@ -77,7 +72,6 @@ class DeliveryRepository:
         return from_item(item) if item else None
 
     def facts_of_driver(self, driver_id: str, since: datetime) -> list[DeliveryFact]:
-        facts: list[DeliveryFact] = []
         query: dict[str, Any] = {
             "TableName": self.table_name,
             "IndexName": BY_DRIVER_INDEX,
@@ -87,12 +81,7 @@ class DeliveryRepository:
                 ":since": {"S": since.isoformat()},
             },
         }
-        while True:
-            page = self._client.query(**query)
-            facts.extend(fact_from_item(item) for item in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return facts
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [fact_from_item(item) for item in all_items(self._client, **query)]
 
     def drivers_on_day(self, day: datetime) -> set[str]:
         """Drivers with a delivery promised on that day, from the day index (never a Scan)."""

@@ -15,6 +15,7 @@ from flexfleet.day_index import day_bucket, drivers_on_day
 from flexfleet.deliveries.model import Delivery
 from flexfleet.deliveries.repository import from_item as delivery_from_item
 from flexfleet.pagination import decode_cursor, encode_cursor
+from flexfleet.query_pages import all_items, put_new
 from flexfleet.ratings.model import Dispute, DriverResponse, Exclusion, Rating
 from flexfleet.standing.model import RatingFact
 
@@ -94,15 +95,9 @@ class RatingRepository:
         )
 
     def add(self, rating: Rating) -> None:
-        try:
-            self._client.put_item(
-                TableName=self.table_name,
-                Item=to_item(rating),
-                ConditionExpression="attribute_not_exists(ratingId)",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except self._client.exceptions.ConditionalCheckFailedException as exc:
-            raise RatingExists(from_item(exc.response["Item"])) from exc  # type: ignore[typeddict-item]
+        stored = put_new(self._client, self.table_name, to_item(rating), "ratingId")
+        if stored is not None:
+            raise RatingExists(from_item(stored))
 
     def get(self, rating_id: str) -> Rating | None:
         item = self._client.get_item(
@@ -128,7 +123,6 @@ class RatingRepository:
         return [from_item(i) for i in page["Items"]], encode_cursor(page.get("LastEvaluatedKey"))
 
     def facts_of_driver(self, driver_id: str, since: datetime) -> list[RatingFact]:
-        facts: list[RatingFact] = []
         query: dict[str, Any] = {
             "TableName": self.table_name,
             "IndexName": BY_DRIVER_INDEX,
@@ -140,12 +134,7 @@ class RatingRepository:
             "ProjectionExpression": "ratingId, stars, ratedAt, factors, tags, exclusion",
             "ScanIndexForward": False,
         }
-        while True:
-            page = self._client.query(**query)
-            facts.extend(fact_from_item(item) for item in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return facts
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [fact_from_item(item) for item in all_items(self._client, **query)]
 
     def drivers_on_day(self, day: datetime) -> set[str]:
         return drivers_on_day(self._client, self.table_name, day)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from flexfleet.attribute_values import from_item as plain_item
 from flexfleet.attribute_values import to_attribute
+from flexfleet.query_pages import all_items
 from flexfleet.standing.config import Tier
 
 if TYPE_CHECKING:
@@ -90,7 +91,6 @@ class StandingRepository:
 
     def warned_between(self, after: datetime, until: datetime) -> list[dict[str, Any]]:
         """Drivers warned between the two moments, inclusive, from the sparse byWarning index."""
-        items: list[dict[str, Any]] = []
         query: dict[str, Any] = {
             "TableName": self.table_name,
             "IndexName": BY_WARNING_INDEX,
@@ -103,9 +103,4 @@ class StandingRepository:
                 ":until": {"S": until.isoformat()},
             },
         }
-        while True:
-            page = self._client.query(**query)
-            items.extend(plain_item(i) for i in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return items
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [plain_item(i) for i in all_items(self._client, **query)]

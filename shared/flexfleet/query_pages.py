@@ -1,0 +1,37 @@
+"""The DynamoDB calls every repository makes alike: a query read to its last page, and a put
+that only creates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def all_items(client: DynamoDBClient, **query: Any) -> Iterator[dict[str, Any]]:
+    """Every item a Query returns, page after page."""
+    while True:
+        page = client.query(**query)
+        yield from page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def put_new(
+    client: DynamoDBClient, table_name: str, item: dict[str, Any], key: str
+) -> dict[str, Any] | None:
+    """Puts the item unless its key is taken; then the stored item, read in the same request."""
+    try:
+        client.put_item(
+            TableName=table_name,
+            Item=item,
+            ConditionExpression=f"attribute_not_exists({key})",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except client.exceptions.ConditionalCheckFailedException as exc:
+        stored: dict[str, Any] = exc.response["Item"]  # type: ignore[typeddict-item]
+        return stored
+    return None
