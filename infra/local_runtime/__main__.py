@@ -33,11 +33,15 @@ def _run(args: argparse.Namespace) -> int:
     stopping = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    # Both ports are taken before the runtime starts, so a busy one fails at once.
-    control = control_server(runtime, port=args.control_port)
     state_file = args.state_dir / STATE_FILE
     try:
+        # Both ports are taken before anything starts, so a busy one fails at once.
+        control = control_server(runtime, port=args.control_port)
         runtime.start()
+    except OSError as exc:
+        print(f"cannot start the local runtime: {exc} (is it running already?)", file=sys.stderr)
+        return 1
+    try:
         control.start()
         state = {"api": runtime.api_url, "aws": runtime.aws_endpoint, "control": control.url}
         state_file.write_text(json.dumps(state))

@@ -161,3 +161,15 @@ def test_ctrl_c_in_the_terminal_stops_every_sandbox_without_a_traceback(tmp_path
     assert not any(Path(f"/proc/{pid}").exists() for pid in sandboxes)
     assert "Traceback" not in log_path.read_text()
     assert not (tmp_path / "runtime.json").exists()
+
+
+def test_a_busy_port_stops_the_runtime_at_once_with_a_message(probes: Api, tmp_path: Path) -> None:
+    busy_port = int(probes.base_url.rsplit(":", 1)[1])
+    log_path = tmp_path / "runtime.log"
+
+    with log_path.open("w") as log, pytest.raises(RuntimeError, match="exited with 1"):
+        RuntimeProcess(FIXTURE_TEMPLATE, tmp_path, port=busy_port, log=log).start()
+
+    text = log_path.read_text()
+    assert "cannot start the local runtime" in text
+    assert "Traceback" not in text
