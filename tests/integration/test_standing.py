@@ -19,6 +19,7 @@ from flexfleet.ratings.model import (
     ResponseSubmission,
 )
 from flexfleet.standing import config
+from flexfleet.standing.config import Tier
 from flexfleet.standing.model import delivery_component, rating_component
 from flexfleet.standing.recalculation import StandingRecalculation
 from flexfleet.standing.service import StandingService
@@ -223,3 +224,16 @@ def test_the_daily_recalculation_finds_ratings_ageing_out_through_the_day_index(
     assert affected == {"d-old", "d-quiet"}
     assert stored(world, "d-old")["rating"]["counted"] == 0
     assert "Scan" not in world.requests.counts
+
+
+def test_a_tier_is_never_derived_from_components_that_were_overwritten(world: World) -> None:
+    stale = world.standings.write_component("d-1", {"ratingTier": 2}, "ratingsAsOf", 100, world.now)
+    world.standings.write_component("d-1", {"ratingTier": 0}, "ratingsAsOf", 200, world.now)
+    assert stale is not None
+
+    moved = world.standings.write_tier("d-1", stale, Tier.GREAT, world.now)
+    world.recompute._settle("d-1", stale)  # what a recompute does with its now stale snapshot
+
+    assert not moved
+    assert stored(world, "d-1")["tier"] == "At Risk"
+    assert "warnedAt" in stored(world, "d-1")

@@ -118,11 +118,11 @@ class StandingRecompute:
             if old == new.label:
                 return
             now = self._clock()
-            if self._standings.write_tier(driver_id, old, new, now):
+            if self._standings.write_tier(driver_id, item, new, now):
                 self._events.tier_changed(driver_id, old, new.label, now)
                 self.outcome.tier_changes.append((driver_id, old, new.label))
                 return
-            # Another recompute moved the tier meanwhile: read what it left and look again.
+            # Another recompute wrote meanwhile: read what it left and derive the tier again.
             item = self._standings.get(driver_id) or {}
         raise RuntimeError(f"the tier of {driver_id} kept moving under this recompute")
 

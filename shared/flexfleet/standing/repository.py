@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 BY_WARNING_INDEX = "byWarning"
+AS_OF_NAMES = ("ratingsAsOf", "deliveriesAsOf")
 WARNED = "warned"  # the one partition of the sparse byWarning index
 
 
@@ -52,10 +53,12 @@ class StandingRepository:
             return None
         return plain_item(result["Attributes"])
 
-    def write_tier(self, driver_id: str, old: str | None, new: Tier, now: datetime) -> bool:
-        """Moves the tier from `old` to `new`; False if someone else moved it first.
+    def write_tier(self, driver_id: str, seen: dict[str, Any], new: Tier, now: datetime) -> bool:
+        """Moves the tier to `new` from the item as `seen`; False if the item changed since.
 
-        Entering At Risk records the warning, once (if_not_exists); leaving clears it.
+        The condition covers the tier and both components' asOf: a tier is only ever
+        derived from components that are still the stored ones. Entering At Risk
+        records the warning, once (if_not_exists); leaving clears it.
         """
         values: dict[str, Any] = {":new": {"S": new.label}, ":now": {"S": now.isoformat()}}
         if new is Tier.AT_RISK:
@@ -66,17 +69,19 @@ class StandingRepository:
             values[":warned"] = {"S": WARNED}
         else:
             update = "SET tier = :new, tierChangedAt = :now REMOVE warnedAt, warnedBucket"
-        if old is None:
-            condition = "attribute_not_exists(tier)"
-        else:
-            condition = "tier = :old"
-            values[":old"] = {"S": old}
+        conditions = []
+        for name in ("tier", *AS_OF_NAMES):
+            if seen.get(name) is None:
+                conditions.append(f"attribute_not_exists({name})")
+            else:
+                conditions.append(f"{name} = :seen_{name}")
+                values[f":seen_{name}"] = to_attribute(seen[name])
         try:
             self._client.update_item(
                 TableName=self.table_name,
                 Key={"driverId": {"S": driver_id}},
                 UpdateExpression=update,
-                ConditionExpression=condition,
+                ConditionExpression=" AND ".join(conditions),
                 ExpressionAttributeValues=values,
             )
         except self._client.exceptions.ConditionalCheckFailedException:
