@@ -44,6 +44,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class AlreadyRated(Conflict):
+    """The same rating was submitted before: it is stored once, and this attempt changed nothing."""
+
+    code = "already_rated"
+
+
 class Unprocessable(DomainError):
     """The request is well formed but the domain refuses it."""
 

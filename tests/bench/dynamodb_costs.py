@@ -19,6 +19,7 @@ import boto3
 from moto import mock_aws
 
 from flexfleet.deliveries.model import DeliveryReport
+from flexfleet.errors import AlreadyRated
 from flexfleet.identity import Caller
 from flexfleet.ratings.model import RatingSubmission
 from flexfleet.standing.recalculation import StandingRecalculation
@@ -114,7 +115,12 @@ class Bench:
         return report["deliveryId"], customer
 
     def rate(self, delivery_id: str, customer: Caller, stars: int = 5) -> bool:
-        return self.world.ratings.submit(customer, delivery_id, RatingSubmission(stars=stars))[1]
+        """True for a new rating, False for a second attempt (refused, writing nothing)."""
+        try:
+            self.world.ratings.submit(customer, delivery_id, RatingSubmission(stars=stars))
+        except AlreadyRated:
+            return False
+        return True
 
     def ratings_batch(self) -> dict[str, Any]:
         streams = boto3.client("dynamodbstreams")

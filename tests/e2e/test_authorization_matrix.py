@@ -34,6 +34,7 @@ class People:
     own_delivery: str = f"x1-{RUN}"  # customer's, driven by driver, rated
     other_delivery: str = f"x2-{RUN}"  # the others', rated with SECRET, disputed
     undisputed: str = f"x3-{RUN}"  # customer's, driven by driver, rated, not disputed
+    second_dispute: str = f"x4-{RUN}"  # the others', rated and disputed too
 
 
 P = People()
@@ -54,6 +55,7 @@ def world(app: Api) -> Iterator[Api]:
         (P.own_delivery, P.customer, P.driver),
         (P.other_delivery, P.other_customer, P.other_driver),
         (P.undisputed, P.customer, P.driver),
+        (P.second_dispute, P.other_customer, P.other_driver),
     ):
         report = delivery_report(
             delivery, driver_id=driver, customer_id=customer, promised_start=start
@@ -67,16 +69,18 @@ def world(app: Api) -> Iterator[Api]:
     rate(app, P.own_delivery, P.customer, {"stars": 4})
     rate(app, P.undisputed, P.customer, {"stars": 4})
     rate(app, P.other_delivery, P.other_customer, {"stars": 2, "comment": SECRET})
+    rate(app, P.second_dispute, P.other_customer, {"stars": 1, "comment": SECRET})
     dispute = {"reason": "other", "text": "disputed"}
     token = app.runtime.token("driver", P.other_driver)
-    reply = app.request(
-        "POST",
-        f"/ratings/{P.other_delivery}/dispute",
-        token=token,
-        body=json.dumps(dispute),
-        headers=JSON,
-    )
-    assert reply.status == 201
+    for disputed in (P.other_delivery, P.second_dispute):
+        reply = app.request(
+            "POST",
+            f"/ratings/{disputed}/dispute",
+            token=token,
+            body=json.dumps(dispute),
+            headers=JSON,
+        )
+        assert reply.status == 201
     assert app.runtime.drain()
     yield app
 
@@ -106,7 +110,7 @@ def resource(kind: str, whose: str) -> str:
         "delivery": P.other_delivery,
         "rating": P.other_delivery,
         "driver": P.other_driver,
-        "dispute": P.other_delivery,
+        "dispute": P.second_dispute,
     }
     return (own if whose == "own" else other)[kind]
 
@@ -127,12 +131,11 @@ def expected(route: str, role: str, whose: str) -> int:
     if whose == "unknown":
         return 200 if route == "GET /drivers/{id}/ratings" and role == "ops" else 404
     if role == "ops":
-        if route == "POST /disputes/{id}/decision":
-            return 200 if whose == "own" else 409  # "other" is the same dispute, closed by then
         return 200
     if whose == "other":
         return 404
-    return {"POST /deliveries/{id}/rating": 200, "POST /ratings/{id}/dispute": 201}.get(route, 200)
+    # The own delivery is rated already: a second attempt is a conflict.
+    return {"POST /deliveries/{id}/rating": 409, "POST /ratings/{id}/dispute": 201}.get(route, 200)
 
 
 ROUTES = {

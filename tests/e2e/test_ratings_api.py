@@ -112,7 +112,7 @@ def test_the_walkthrough_rate_respond_dispute_uphold(app: Api) -> None:
     assert "customerId" not in json.dumps(feedback)
 
 
-def test_resubmitting_the_same_rating_answers_200_and_stores_one(app: Api) -> None:
+def test_a_second_rating_is_a_409_that_tells_a_retry_from_a_change(app: Api) -> None:
     driver, customer = unique("d"), unique("c")
     token = app.runtime.token("customer", customer)
     delivery = recorded_delivery(app, driver, customer)
@@ -121,8 +121,12 @@ def test_resubmitting_the_same_rating_answers_200_and_stores_one(app: Api) -> No
     again = post(app, f"/deliveries/{delivery}/rating", {"stars": 4}, token)
     different = post(app, f"/deliveries/{delivery}/rating", {"stars": 2}, token)
 
-    assert (first.status, again.status, different.status) == (201, 200, 409)
-    assert again.json == first.json
+    assert (first.status, again.status, different.status) == (201, 409, 409)
+    assert (again.json["code"], different.json["code"]) == ("already_rated", "conflict")
+    stored = app.aws("dynamodb").get_item(
+        TableName="flexfleet-RatingsTable", Key={"ratingId": {"S": delivery}}
+    )
+    assert stored["Item"]["stars"] == {"N": "4"}
 
 
 def test_recording_a_delivery_again_is_a_no_op_and_a_changed_one_a_conflict(app: Api) -> None:
@@ -226,6 +230,15 @@ def test_the_openapi_document_describes_exactly_the_templates_routes(app: Api) -
         (e.properties["Method"], e.properties["Path"]) for e in template.event_sources("HttpApi")
     }
     assert documented == routed
+    for path, operations in reply.json["paths"].items():
+        for method, operation in operations.items():
+            answers = operation["responses"]
+            success = [code for code in answers if code.startswith("2")]
+            assert success, f"{method} {path} documents no success"
+            assert all("schema" in answers[c]["content"]["application/json"] for c in success)
+            assert answers["422"]["content"]["application/json"]["schema"]["$ref"].endswith(
+                "/ValidationErrorBody"
+            ), f"{method} {path} documents Powertools' 422, not ours"
     rating = reply.json["paths"]["/deliveries/{deliveryId}/rating"]["post"]
-    assert {"201", "200", "404", "409", "422"} <= set(rating["responses"])
+    assert {"201", "404", "409", "413", "415", "422"} <= set(rating["responses"])
     assert "requestBody" in rating

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from flexfleet.deliveries.model import DeliveryReport
-from flexfleet.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
+from flexfleet.errors import AlreadyRated, BadRequest, Conflict, Forbidden, NotFound, Unprocessable
 from flexfleet.identity import Caller
 from flexfleet.ratings.model import (
     DecisionSubmission,
@@ -38,7 +38,7 @@ def record(world: World, delivery_id: str, **overrides: Any) -> None:
 
 def rate(
     world: World, delivery_id: str, stars: int = 5, caller: Caller = CUSTOMER, **extra: object
-) -> tuple[Rating, bool]:
+) -> Rating:
     return world.ratings.submit(
         caller, delivery_id, RatingSubmission.model_validate({"stars": stars, **extra})
     )
@@ -85,21 +85,20 @@ def test_a_rating_takes_one_read_and_one_write(world: World) -> None:
     record(world, "del-1")
     world.requests.reset()
 
-    rating, created = rate(world, "del-1", 4, comment="left it by the door as asked")
+    rating = rate(world, "del-1", 4, comment="left it by the door as asked")
 
-    assert created
     assert (rating.rating_id, rating.driver_id, rating.customer_id) == ("del-1", "d-1", "c-1")
     assert dict(world.requests.counts) == {"BatchGetItem": 1, "PutItem": 1}
 
 
-def test_the_same_rating_again_is_answered_from_the_store_without_a_write(world: World) -> None:
+def test_the_same_rating_again_is_refused_as_already_rated_without_a_write(world: World) -> None:
     record(world, "del-1")
-    first, _ = rate(world, "del-1", 4, tags=["on_time"])
+    rate(world, "del-1", 4, tags=["on_time"])
     world.requests.reset()
 
-    again, created = rate(world, "del-1", 4, tags=["on_time"])
+    with pytest.raises(AlreadyRated):
+        rate(world, "del-1", 4, tags=["on_time"])
 
-    assert (again, created) == (first, False)
     assert dict(world.requests.counts) == {"BatchGetItem": 1}
 
 
@@ -143,7 +142,7 @@ def test_a_delivery_31_days_old_cannot_be_rated_but_30_can(world: World) -> None
 
     with pytest.raises(Unprocessable):
         rate(world, "old")
-    assert rate(world, "edge")[1]
+    assert rate(world, "edge").rating_id == "edge"
 
 
 def test_only_the_deliverys_customer_may_rate_it(world: World) -> None:

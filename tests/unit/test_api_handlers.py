@@ -86,3 +86,12 @@ def test_an_unknown_route_reaching_the_function_is_a_json_404() -> None:
 
     assert status == 404
     assert body["code"] == "not_found"
+
+
+def test_a_deeply_nested_body_is_a_400_not_a_crash() -> None:
+    body = "[" * 30_000 + "]" * 30_000
+
+    status, reply = call(me, http_api_event("GET", "/me", claims=DRIVER, body=body))
+
+    assert status == 400
+    assert reply["field"] == "body"

@@ -8,7 +8,7 @@ from typing import cast
 import pytest
 
 from flexfleet.deliveries.model import Delivery
-from flexfleet.errors import Conflict, Forbidden, NotFound, Unprocessable
+from flexfleet.errors import AlreadyRated, Conflict, Forbidden, NotFound, Unprocessable
 from flexfleet.identity import Caller
 from flexfleet.ratings.model import DecisionSubmission, Dispute, Exclusion, Rating, RatingSubmission
 from flexfleet.ratings.repository import RatingExists, RatingRepository
@@ -79,7 +79,7 @@ def test_a_delivery_can_be_rated_until_exactly_30_days_after_it_arrived(
     delivered(store, "edge", timedelta(days=30))
     delivered(store, "late", timedelta(days=30, seconds=1))
 
-    assert service.submit(CUSTOMER, "edge", RatingSubmission(stars=5))[1]
+    assert service.submit(CUSTOMER, "edge", RatingSubmission(stars=5)).rating_id == "edge"
     with pytest.raises(Unprocessable):
         service.submit(CUSTOMER, "late", RatingSubmission(stars=5))
 
@@ -89,9 +89,9 @@ def test_a_rating_records_the_driver_and_customer_of_the_delivery(
 ) -> None:
     delivered(store, "d1", timedelta(hours=1))
 
-    rating, created = service.submit(CUSTOMER, "d1", RatingSubmission(stars=3, comment="ok"))
+    rating = service.submit(CUSTOMER, "d1", RatingSubmission(stars=3, comment="ok"))
 
-    assert created and store.writes == 1
+    assert store.writes == 1
     assert (rating.rating_id, rating.driver_id, rating.customer_id, rating.rated_at) == (
         "d1",
         "d-1",
@@ -100,20 +100,22 @@ def test_a_rating_records_the_driver_and_customer_of_the_delivery(
     )
 
 
-def test_a_replay_writes_nothing_and_a_change_of_mind_is_a_conflict(
+def test_a_second_attempt_writes_nothing_and_says_whether_it_repeated_the_first(
     store: MemoryRatings, service: RatingService
 ) -> None:
     delivered(store, "d1", timedelta(hours=1))
-    first, _ = service.submit(CUSTOMER, "d1", RatingSubmission(stars=3, tags=["late"]))
+    service.submit(CUSTOMER, "d1", RatingSubmission(stars=3, tags=["late"]))
 
-    again, created = service.submit(CUSTOMER, "d1", RatingSubmission(stars=3, tags=["late"]))
-
-    assert (again, created, store.writes) == (first, False, 1)
-    with pytest.raises(Conflict):
+    with pytest.raises(AlreadyRated):
+        service.submit(CUSTOMER, "d1", RatingSubmission(stars=3, tags=["late"]))
+    with pytest.raises(Conflict) as changed_mind:
         service.submit(CUSTOMER, "d1", RatingSubmission(stars=4, tags=["late"]))
 
+    assert store.writes == 1
+    assert not isinstance(changed_mind.value, AlreadyRated)
 
-def test_a_race_lost_at_the_write_is_answered_like_a_replay(
+
+def test_a_race_lost_at_the_write_is_answered_like_a_second_attempt(
     store: MemoryRatings, service: RatingService
 ) -> None:
     delivered(store, "d1", timedelta(hours=1))
@@ -130,7 +132,8 @@ def test_a_race_lost_at_the_write_is_answered_like_a_replay(
     store.delivery_and_rating = lambda delivery_id: (reads(delivery_id)[0], None)  # type: ignore[method-assign]
     store.ratings["d1"] = winner  # written by a concurrent request after our read
 
-    assert service.submit(CUSTOMER, "d1", RatingSubmission(stars=5)) == (winner, False)
+    with pytest.raises(AlreadyRated):
+        service.submit(CUSTOMER, "d1", RatingSubmission(stars=5))
     with pytest.raises(Conflict):
         service.submit(CUSTOMER, "d1", RatingSubmission(stars=1))
 

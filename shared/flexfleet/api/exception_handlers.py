@@ -30,14 +30,43 @@ class ErrorBody(BaseModel):
     field: str | None = None
 
 
+class ValidationProblem(BaseModel):
+    field: str
+    message: str
+    type: str
+
+
+class ValidationErrorBody(ErrorBody):
+    """A 422 from schema validation: the first problem on top, every problem in `errors`."""
+
+    errors: list[ValidationProblem] = []
+
+
 def error_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
-    """OpenAPI entries for a route's error answers."""
+    """OpenAPI entries for error answers. Every route may answer 400, 413, 415 and 422: the
+    body checks run before routing, whatever the method, and validation covers every input."""
     return {
         status: {
             "description": HTTPStatus(status).phrase,
-            "content": {"application/json": {"model": ErrorBody}},
+            "content": {
+                "application/json": {
+                    "model": ValidationErrorBody
+                    if status == HTTPStatus.UNPROCESSABLE_ENTITY
+                    else ErrorBody
+                }
+            },
         }
-        for status in statuses
+        for status in sorted({*statuses, 400, 413, 415, 422})
+    }
+
+
+def documented(
+    model: Any, *errors: int, status: int = 200, description: str = "OK"
+) -> dict[int, OpenAPIResponse]:
+    """A route's OpenAPI responses: its success with its model, and its errors."""
+    return {
+        status: {"description": description, "content": {"application/json": {"model": model}}},
+        **error_responses(*errors),
     }
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
+from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_resolver, http_router
 from flexfleet.api.routes import deliveries, disputes, platform, ratings, standing
 
@@ -14,7 +16,11 @@ router = http_router()
 
 
 @router.get(
-    "/openapi.json", summary="This document; needs no token", tags=["platform"], security=[]
+    "/openapi.json",
+    summary="This document; needs no token",
+    tags=["platform"],
+    security=[],
+    responses=documented(dict[str, Any]),
 )
 def document() -> Response[str]:
     return Response(

@@ -34,6 +34,6 @@ def body_problem(event: Mapping[str, Any], max_bytes: int = MAX_BODY_BYTES) -> D
         )
     try:
         json.loads(data)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return BadRequest(f"the body is not valid JSON: {exc}", field="body")
     return None

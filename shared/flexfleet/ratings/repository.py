@@ -116,7 +116,11 @@ class RatingRepository:
             "ScanIndexForward": False,
             "Limit": limit,
         }
-        start = decode_cursor(cursor, must_match={"driverId": driver_id})
+        start = decode_cursor(
+            cursor,
+            key_names={"ratingId", "driverId", "ratedAt"},
+            must_match={"driverId": driver_id},
+        )
         if start:
             query["ExclusiveStartKey"] = start
         page = self._client.query(**query)
@@ -213,7 +217,11 @@ class RatingRepository:
             "ExpressionAttributeValues": {":status": {"S": status}},
             "Limit": limit,
         }
-        start = decode_cursor(cursor, must_match={"disputeStatus": status})
+        start = decode_cursor(
+            cursor,
+            key_names={"ratingId", "disputeStatus", "disputeOpenedAt"},
+            must_match={"disputeStatus": status},
+        )
         if start:
             query["ExclusiveStartKey"] = start
         page = self._client.query(**query)

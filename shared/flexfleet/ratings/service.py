@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flexfleet.clock import Clock, utc_now
-from flexfleet.errors import Conflict, NotFound, Unprocessable
+from flexfleet.errors import AlreadyRated, Conflict, NotFound, Unprocessable
 from flexfleet.identity import Caller, Role
 from flexfleet.ratings.model import (
     DecisionSubmission,
@@ -30,20 +30,18 @@ class RatingService:
         self._ratings = ratings
         self._clock = clock
 
-    def submit(
-        self, caller: Caller, delivery_id: str, submission: RatingSubmission
-    ) -> tuple[Rating, bool]:
-        """The rating and whether it is new: one read, then one conditional write.
+    def submit(self, caller: Caller, delivery_id: str, submission: RatingSubmission) -> Rating:
+        """The new rating: one read, then one conditional write.
 
-        The same submission again is answered with the stored rating and writes
-        nothing; a different second rating of the delivery is a conflict.
+        A delivery is rated once. A second attempt is a conflict and writes nothing:
+        AlreadyRated when it repeats the stored rating (a client retry), Conflict otherwise.
         """
         caller.require(Role.CUSTOMER)
         delivery, existing = self._ratings.delivery_and_rating(delivery_id)
         if delivery is None or delivery.customer_id != caller.sub:
             raise NotFound(f"no delivery {delivery_id}", field="deliveryId")
         if existing is not None:
-            return _replay(existing, submission), False
+            raise _second_attempt(existing, submission)
         if delivery.outcome != "delivered" or delivery.delivered_at is None:
             raise Unprocessable("only a delivered delivery can be rated", field="deliveryId")
         now = self._clock()
@@ -66,8 +64,8 @@ class RatingService:
         try:
             self._ratings.add(rating)
         except RatingExists as raced:
-            return _replay(raced.existing, submission), False
-        return rating, True
+            raise _second_attempt(raced.existing, submission) from raced
+        return rating
 
     def page_of_driver(
         self, caller: Caller, driver_id: str, limit: int, cursor: str | None
@@ -148,9 +146,11 @@ def for_driver(rating: Rating) -> RatingForDriver:
     )
 
 
-def _replay(existing: Rating, submission: RatingSubmission) -> Rating:
-    if not existing.same_submission(submission):
-        raise Conflict(
-            "this delivery has been rated already: one rating per delivery", field="deliveryId"
+def _second_attempt(existing: Rating, submission: RatingSubmission) -> Conflict:
+    if existing.same_submission(submission):
+        return AlreadyRated(
+            "this delivery was rated already, with this same rating", field="deliveryId"
         )
-    return existing
+    return Conflict(
+        "this delivery has been rated already: one rating per delivery", field="deliveryId"
+    )

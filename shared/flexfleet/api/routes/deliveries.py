@@ -7,11 +7,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from flexfleet.api.exception_handlers import error_responses
+from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
 from flexfleet.deliveries.model import Delivery, DeliveryForDriver, DeliveryReport
 from flexfleet.deliveries.service import DeliveryService
 from flexfleet.identity import caller_from_event
+from flexfleet.ids import Identifier
 
 router = http_router()
 
@@ -26,12 +27,11 @@ def _service() -> DeliveryService:
     summary="Record a delivery (system or ops). The same body again is a no-op (200).",
     tags=["deliveries"],
     responses={
-        201: {"description": "Recorded", "content": {"application/json": {"model": Delivery}}},
+        **documented(Delivery, 401, 403, 409, 422, status=201, description="Recorded"),
         200: {
             "description": "Already recorded, identically",
             "content": {"application/json": {"model": Delivery}},
         },
-        **error_responses(400, 401, 403, 409, 413, 415, 422),
     },
 )
 def record_delivery(report: Annotated[DeliveryReport, Body()]) -> Response[Delivery]:
@@ -47,9 +47,9 @@ def record_delivery(report: Annotated[DeliveryReport, Body()]) -> Response[Deliv
     "/deliveries/<deliveryId>",
     summary="A delivery: for its customer, its driver, or ops",
     tags=["deliveries"],
-    responses=error_responses(401, 403, 404),
+    responses=documented(Delivery | DeliveryForDriver, 401, 403, 404, 422),
 )
 def get_delivery(
-    deliveryId: Annotated[str, Path()],  # noqa: N803 - the path's name
+    deliveryId: Annotated[Identifier, Path()],  # noqa: N803 - the path's name
 ) -> Delivery | DeliveryForDriver:
     return _service().get(caller_from_event(router.current_event.raw_event), deliveryId)

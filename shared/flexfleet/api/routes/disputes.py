@@ -6,9 +6,10 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from flexfleet.api.exception_handlers import error_responses
+from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
 from flexfleet.identity import caller_from_event
+from flexfleet.ids import Identifier
 from flexfleet.ratings.model import DecisionSubmission, Dispute, DisputePage
 from flexfleet.ratings.service import RatingService
 
@@ -24,7 +25,7 @@ def _service() -> RatingService:
     "/disputes",
     summary="Disputes by status, oldest first (ops)",
     tags=["disputes"],
-    responses=error_responses(400, 401, 403),
+    responses=documented(DisputePage, 401, 403, 422),
 )
 def list_disputes(
     status: Annotated[Literal["open", "upheld", "rejected"], Query()] = "open",
@@ -40,10 +41,10 @@ def list_disputes(
     "/disputes/<disputeId>/decision",
     summary="Uphold or reject an open dispute (ops); upheld excludes the rating from standing",
     tags=["disputes"],
-    responses=error_responses(400, 401, 403, 404, 409, 413, 415, 422),
+    responses=documented(Dispute, 401, 403, 404, 409, 422),
 )
 def decide(
-    disputeId: Annotated[str, Path()],  # noqa: N803
+    disputeId: Annotated[Identifier, Path()],  # noqa: N803
     submission: Annotated[DecisionSubmission, Body()],
 ) -> Dispute:
     return _service().decide(

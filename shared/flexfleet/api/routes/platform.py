@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flexfleet.api.exception_handlers import error_responses
+from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
 from flexfleet.deliveries.model import ApiModel
 from flexfleet.identity import caller_from_event
@@ -21,7 +21,11 @@ class Me(ApiModel):
 
 
 @health_router.get(
-    "/health", summary="Liveness of the HTTP API; needs no token", tags=["platform"], security=[]
+    "/health",
+    summary="Liveness of the HTTP API; needs no token",
+    tags=["platform"],
+    security=[],
+    responses=documented(Health),
 )
 def health() -> Health:
     return Health(status="ok")
@@ -31,7 +35,7 @@ def health() -> Health:
     "/me",
     summary="The caller's id and groups, as the JWT authorizer passed them on",
     tags=["platform"],
-    responses=error_responses(401),
+    responses=documented(Me, 401),
 )
 def me() -> Me:
     caller = caller_from_event(me_router.current_event.raw_event)

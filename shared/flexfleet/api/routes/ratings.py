@@ -7,9 +7,10 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from flexfleet.api.exception_handlers import error_responses
+from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
 from flexfleet.identity import Caller, caller_from_event
+from flexfleet.ids import Identifier
 from flexfleet.ratings.model import (
     Dispute,
     DisputeSubmission,
@@ -37,39 +38,28 @@ def _caller() -> Caller:
     "/deliveries/<deliveryId>/rating",
     summary="Rate a delivered delivery (its customer, once, within 30 days)",
     description=(
-        "The same rating sent again answers 200 with the stored rating and writes nothing; "
-        "a different second rating answers 409."
+        "A second attempt answers 409 and writes nothing: with code already_rated when it "
+        "repeats the stored rating (a retry, safe to treat as done), conflict otherwise."
     ),
     tags=["ratings"],
-    responses={
-        201: {"description": "Rated", "content": {"application/json": {"model": Rating}}},
-        200: {
-            "description": "Already rated, identically",
-            "content": {"application/json": {"model": Rating}},
-        },
-        **error_responses(400, 401, 403, 404, 409, 413, 415, 422),
-    },
+    responses=documented(Rating, 401, 403, 404, 409, 422, status=201, description="Rated"),
 )
 def rate_delivery(
-    deliveryId: Annotated[str, Path()],  # noqa: N803 - the path's name
+    deliveryId: Annotated[Identifier, Path()],  # noqa: N803 - the path's name
     submission: Annotated[RatingSubmission, Body()],
 ) -> Response[Rating]:
-    rating, created = _service().submit(_caller(), deliveryId, submission)
-    return Response(
-        status_code=201 if created else 200,
-        content_type=content_types.APPLICATION_JSON,
-        body=rating,
-    )
+    rating = _service().submit(_caller(), deliveryId, submission)
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=rating)
 
 
 @router.get(
     "/drivers/<driverId>/ratings",
     summary="A driver's ratings, newest first (that driver, or ops); drivers never see who rated",
     tags=["ratings"],
-    responses=error_responses(400, 401, 403, 404),
+    responses=documented(RatingPage, 401, 403, 404, 422),
 )
 def driver_ratings(
-    driverId: Annotated[str, Path()],  # noqa: N803
+    driverId: Annotated[Identifier, Path()],  # noqa: N803
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> RatingPage:
@@ -80,10 +70,10 @@ def driver_ratings(
     "/ratings/<ratingId>/response",
     summary="The rated driver's public response; the last edit wins",
     tags=["ratings"],
-    responses=error_responses(400, 401, 403, 404, 413, 415, 422),
+    responses=documented(RatingForDriver, 401, 403, 404, 422),
 )
 def respond(
-    ratingId: Annotated[str, Path()],  # noqa: N803
+    ratingId: Annotated[Identifier, Path()],  # noqa: N803
     submission: Annotated[ResponseSubmission, Body()],
 ) -> RatingForDriver:
     return _service().respond(_caller(), ratingId, submission)
@@ -93,13 +83,10 @@ def respond(
     "/ratings/<ratingId>/dispute",
     summary="Dispute a rating (the rated driver, once)",
     tags=["ratings"],
-    responses={
-        201: {"description": "Opened", "content": {"application/json": {"model": Dispute}}},
-        **error_responses(400, 401, 403, 404, 409, 413, 415, 422),
-    },
+    responses=documented(Dispute, 401, 403, 404, 409, 422, status=201, description="Opened"),
 )
 def dispute(
-    ratingId: Annotated[str, Path()],  # noqa: N803
+    ratingId: Annotated[Identifier, Path()],  # noqa: N803
     submission: Annotated[DisputeSubmission, Body()],
 ) -> Response[Dispute]:
     opened = _service().dispute(_caller(), ratingId, submission)
