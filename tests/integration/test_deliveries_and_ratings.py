@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -238,3 +238,25 @@ def test_an_upheld_dispute_excludes_the_rating_and_a_closed_one_cannot_be_decide
         world.ratings.decide(OPS, "del-1", DecisionSubmission(decision="rejected", note="again"))
     with pytest.raises(Forbidden):
         world.ratings.decide(DRIVER, "del-1", DecisionSubmission(decision="upheld", note="me"))
+
+
+def test_a_delivery_reported_in_another_time_zone_is_stored_and_counted_in_utc(
+    world: World,
+) -> None:
+    report = delivery_report("tz-1", promised_start=world.now - timedelta(hours=3))
+    offset = "-11:00"
+    for name in ("start", "end"):
+        utc = datetime.fromisoformat(report["promisedWindow"][name])
+        report["promisedWindow"][name] = (
+            utc.astimezone(timezone(timedelta(hours=-11)))
+        ).isoformat()
+    assert report["promisedWindow"]["start"].endswith(offset)
+
+    world.deliveries.record(SYSTEM, DeliveryReport.model_validate(report))
+
+    stored = world.client.get_item(
+        TableName=world.deliveries_repository.table_name, Key={"deliveryId": {"S": "tz-1"}}
+    )
+    assert stored["Item"]["promisedStart"]["S"] == "2026-11-21T09:00:00Z"
+    facts = world.deliveries_repository.facts_of_driver("d-1", world.now - timedelta(hours=4))
+    assert [f.delivery_id for f in facts] == ["tz-1"]

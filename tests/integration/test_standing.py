@@ -20,6 +20,7 @@ from flexfleet.ratings.model import (
 )
 from flexfleet.standing import config
 from flexfleet.standing.config import Tier
+from flexfleet.standing.events import StandingEvents
 from flexfleet.standing.model import delivery_component, rating_component
 from flexfleet.standing.recalculation import StandingRecalculation
 from flexfleet.standing.service import StandingService
@@ -185,6 +186,7 @@ def test_entering_at_risk_warns_publishes_and_reaches_review_after_14_days(
 ) -> None:
     for n in range(60):
         deliver_and_rate(world, n, 3 + n % 2)
+    run_batch(world, aws, stream_batch(aws, "DeliveriesTable"))  # first tier: Great, no event
     run_batch(world, aws, stream_batch(aws, "RatingsTable"))
     service = StandingService(world.standings, lambda: world.now)
 
@@ -198,8 +200,9 @@ def test_entering_at_risk_warns_publishes_and_reaches_review_after_14_days(
     assert standing.components["customerRating"].next_tier == "Fair"
     assert queue_now == []
     assert [s.driver_id for s in queue_later] == ["d-1"]
-    changes = standing_changes(events_queue)
-    assert changes and changes[-1]["newTier"] == "At Risk" and changes[-1]["driverId"] == "d-1"
+    [change] = standing_changes(events_queue)
+    assert (change["driverId"], change["oldTier"], change["newTier"]) == ("d-1", "Great", "At Risk")
+    assert "pendingChange" not in stored(world, "d-1")
 
 
 def test_the_daily_recalculation_finds_ratings_ageing_out_through_the_day_index(
@@ -237,3 +240,37 @@ def test_a_tier_is_never_derived_from_components_that_were_overwritten(world: Wo
     assert not moved
     assert stored(world, "d-1")["tier"] == "At Risk"
     assert "warnedAt" in stored(world, "d-1")
+
+
+def test_a_change_whose_publication_failed_is_published_by_the_next_recompute(
+    world: World, aws: Stack, events_queue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deliver_and_rate(world, 1, 5)
+    run_batch(world, aws, stream_batch(aws, "DeliveriesTable"))  # first tier: no event
+    for n in range(2, 40):
+        deliver_and_rate(world, n, 1)
+
+    def eventbridge_down(*_: object) -> None:
+        raise RuntimeError("EventBridge is down")
+
+    with monkeypatch.context() as outage:
+        outage.setattr(StandingEvents, "tier_changed", eventbridge_down)
+        with pytest.raises(RuntimeError):
+            run_batch(world, aws, stream_batch(aws, "RatingsTable"))
+    assert stored(world, "d-1")["pendingChange"]["newTier"] == "At Risk"
+    run_batch(world, aws, stream_batch(aws, "RatingsTable"))  # the stream delivers it again
+
+    [change] = standing_changes(events_queue)
+    assert (change["oldTier"], change["newTier"]) == ("Great", "At Risk")
+    assert "pendingChange" not in stored(world, "d-1")
+
+
+def test_a_new_drivers_first_tier_publishes_no_change(
+    world: World, aws: Stack, events_queue: str
+) -> None:
+    deliver_and_rate(world, 1, 5)
+
+    run_batch(world, aws, stream_batch(aws, "RatingsTable"))
+
+    assert stored(world, "d-1")["tier"] == "Great"
+    assert standing_changes(events_queue) == []

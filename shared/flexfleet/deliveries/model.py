@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal, Self
+from datetime import UTC, datetime
+from typing import Annotated, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from flexfleet.ids import Identifier
 
 Outcome = Literal["delivered", "undeliverable", "returned", "cancelled"]
+# Stored in UTC whatever offset it came with: indexes compare times as strings, days by date.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
 
 
 class ApiModel(BaseModel):
@@ -20,8 +22,8 @@ class ApiModel(BaseModel):
 
 
 class PromisedWindow(ApiModel):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: UtcDatetime
+    end: UtcDatetime
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -37,7 +39,7 @@ class DeliveryReport(ApiModel):
     driver_id: Identifier
     customer_id: Identifier
     promised_window: PromisedWindow
-    delivered_at: AwareDatetime | None = Field(description="null when it was not delivered")
+    delivered_at: UtcDatetime | None = Field(description="null when it was not delivered")
     outcome: Outcome
     cause: Literal["driver", "external"] | None = Field(
         default=None, description="why it was not delivered; required unless delivered"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from flexfleet.attribute_values import from_item as plain_item
 from flexfleet.attribute_values import to_item as attribute_item
+from flexfleet.clock import iso
 from flexfleet.day_index import day_bucket, drivers_on_day
 from flexfleet.deliveries.model import Delivery
 from flexfleet.query_pages import all_items, put_new
@@ -78,7 +79,7 @@ class DeliveryRepository:
             "KeyConditionExpression": "driverId = :driver AND promisedStart > :since",
             "ExpressionAttributeValues": {
                 ":driver": {"S": driver_id},
-                ":since": {"S": since.isoformat()},
+                ":since": {"S": iso(since)},
             },
         }
         return [fact_from_item(item) for item in all_items(self._client, **query)]

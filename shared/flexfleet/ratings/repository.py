@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from flexfleet.attribute_values import from_item as plain_item
 from flexfleet.attribute_values import to_item as attribute_item
+from flexfleet.clock import iso
 from flexfleet.day_index import day_bucket, drivers_on_day
 from flexfleet.deliveries.model import Delivery
 from flexfleet.deliveries.repository import from_item as delivery_from_item
@@ -133,7 +134,7 @@ class RatingRepository:
             "KeyConditionExpression": "driverId = :driver AND ratedAt > :since",
             "ExpressionAttributeValues": {
                 ":driver": {"S": driver_id},
-                ":since": {"S": since.isoformat()},
+                ":since": {"S": iso(since)},
             },
             "ProjectionExpression": "ratingId, stars, ratedAt, factors, tags, exclusion",
             "ScanIndexForward": False,

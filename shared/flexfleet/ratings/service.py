@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flexfleet.clock import Clock, utc_now
 from flexfleet.errors import AlreadyRated, Conflict, NotFound, Unprocessable
 from flexfleet.identity import Caller, Role
@@ -21,8 +19,7 @@ from flexfleet.ratings.model import (
     ResponseSubmission,
 )
 from flexfleet.ratings.repository import RatingExists, RatingRepository
-
-RATING_DEADLINE = timedelta(days=30)
+from flexfleet.standing import config
 
 
 class RatingService:
@@ -45,7 +42,7 @@ class RatingService:
         if delivery.outcome != "delivered" or delivery.delivered_at is None:
             raise Unprocessable("only a delivered delivery can be rated", field="deliveryId")
         now = self._clock()
-        if now - delivery.delivered_at > RATING_DEADLINE:
+        if now - delivery.delivered_at > config.RATING_DEADLINE:
             raise Unprocessable(
                 "a delivery can be rated for 30 days after it arrived", field="deliveryId"
             )

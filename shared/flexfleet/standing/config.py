@@ -21,6 +21,9 @@ RATING_WINDOW = timedelta(days=180)
 # A rating of at most 3 stars whose every tag is a cause outside the driver's control is not
 # counted (Uber and Instacart drop such ratings).
 EXCUSABLE_MAX_STARS = 3
+EXTERNAL_CAUSE_TAGS = frozenset({"retailer_packaging", "store_delay", "weather", "wrong_address"})
+# A customer may rate a delivery for this long after it arrived.
+RATING_DEADLINE = timedelta(days=30)
 
 # --- Deliveries: on-time and completion rates, smoothed towards a prior ------------------
 # (x + k*p0) / (n + k): k pseudo-deliveries at the prior rate p0.
@@ -31,6 +34,10 @@ COMPLETION_PRIOR = Decimal("0.98")
 
 # --- Coaching figures (shown, not scored) -------------------------------------------------
 TREND_WINDOW = timedelta(days=30)
+
+# --- The daily recalculation ----------------------------------------------------------------
+# Each window's edge is looked at for this many days back, so that a missed run loses nothing.
+RECALCULATION_LOOKBACK_DAYS = 2
 
 
 class Tier(IntEnum):
@@ -71,6 +78,6 @@ TIER_THRESHOLDS: dict[str, dict[Tier, Decimal]] = {
 REVIEW_MIN_RATINGS = 50
 REVIEW_MAX_UPPER_BOUND = Decimal("4.2")  # one-sided 95% upper bound of the mean stars
 REVIEW_Z_95_ONE_SIDED = 1.6448536269514722
-REVIEW_MIN_DELIVERIES = 50
+REVIEW_MIN_DELIVERIES = 50  # deliveries of the 90-day window, whatever their outcome
 REVIEW_MAX_ON_TIME = Decimal("0.8")
 REVIEW_WARNING_NOTICE = timedelta(days=14)

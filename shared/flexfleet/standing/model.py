@@ -9,7 +9,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -17,8 +17,6 @@ from flexfleet.standing import config
 from flexfleet.standing.config import Tier
 
 FACTORS = ("timeliness", "professionalism", "packageCare", "communication", "followedInstructions")
-# Tags naming causes outside the driver's control: a low rating carrying only these is excused.
-EXTERNAL_CAUSE_TAGS = frozenset({"retailer_packaging", "store_delay", "weather", "wrong_address"})
 
 _SCORE = Decimal("0.0001")
 
@@ -58,7 +56,7 @@ def is_excused(rating: RatingFact) -> bool:
     return (
         rating.stars <= config.EXCUSABLE_MAX_STARS
         and bool(rating.tags)
-        and rating.tags <= EXTERNAL_CAUSE_TAGS
+        and rating.tags <= config.EXTERNAL_CAUSE_TAGS
     )
 
 
@@ -69,7 +67,7 @@ def is_eligible(rating: RatingFact) -> bool:
 def bayesian_rating(stars: Sequence[int]) -> Decimal:
     """R~ = (m*C + sum) / (m + n)."""
     m, c = config.PRIOR_WEIGHT_M, config.PRIOR_MEAN_C
-    return _round((m * c + sum(stars)) / (m + len(stars)))
+    return (m * c + sum(stars)) / (m + len(stars))
 
 
 def upper_confidence_bound(stars: Sequence[int]) -> Decimal | None:
@@ -79,13 +77,13 @@ def upper_confidence_bound(stars: Sequence[int]) -> Decimal | None:
         return None
     mean = sum(stars) / n
     variance = sum((s - mean) ** 2 for s in stars) / (n - 1)
-    return _round(Decimal(str(mean + config.REVIEW_Z_95_ONE_SIDED * math.sqrt(variance / n))))
+    return Decimal(str(mean + config.REVIEW_Z_95_ONE_SIDED * math.sqrt(variance / n)))
 
 
 def smoothed_rate(successes: int, trials: int, prior: Decimal) -> Decimal:
     """(x + k*p0) / (n + k)."""
     k = config.SMOOTHING_K
-    return _round((successes + k * prior) / (trials + k))
+    return (successes + k * prior) / (trials + k)
 
 
 class RatingComponent(BaseModel):
@@ -188,19 +186,22 @@ class ComponentView(BaseModel):
 
 
 def component_view(component: str, value: Decimal) -> ComponentView:
+    """Tiers come from the exact value. It is shown cut to four decimals, never rounded up, so
+    that a value a hair below a threshold never looks as if it reached it."""
     tier = component_tier(component, value)
+    shown = value.quantize(_SCORE, ROUND_FLOOR)
     if tier is Tier.FANTASTIC:
         return ComponentView(
-            value=value, tier=tier.label, next_tier=None, next_threshold=None, gap=None
+            value=shown, tier=tier.label, next_tier=None, next_threshold=None, gap=None
         )
     upper = Tier(tier + 1)
     threshold = config.TIER_THRESHOLDS[component][upper]
     return ComponentView(
-        value=value,
+        value=shown,
         tier=tier.label,
         next_tier=upper.label,
         next_threshold=threshold,
-        gap=threshold - value,
+        gap=threshold - shown,
     )
 
 
@@ -221,7 +222,7 @@ def has_review_evidence(rating: RatingComponent, deliveries: DeliveryComponent) 
         and rating.upper_bound < config.REVIEW_MAX_UPPER_BOUND
     )
     late = (
-        deliveries.delivered >= config.REVIEW_MIN_DELIVERIES
+        deliveries.total >= config.REVIEW_MIN_DELIVERIES
         and deliveries.on_time_rate < config.REVIEW_MAX_ON_TIME
     )
     return poor_ratings or late

@@ -17,12 +17,9 @@ from flexfleet.standing import config
 from flexfleet.standing.recompute import RecomputeOutcome, StandingRecompute
 from flexfleet.standing.repository import StandingRepository
 
-# Each window's edge is looked at for the last two days, so one missed run loses nothing.
-LOOKBACK_DAYS = 2
-
 
 def _days(edge: datetime) -> list[datetime]:
-    return [edge - timedelta(days=n) for n in range(LOOKBACK_DAYS)]
+    return [edge - timedelta(days=n) for n in range(config.RECALCULATION_LOOKBACK_DAYS)]
 
 
 class StandingRecalculation:
@@ -49,7 +46,9 @@ class StandingRecalculation:
             drivers |= self._ratings.drivers_on_day(day)
         for day in _days(now - config.DELIVERY_WINDOW) + _days(now):
             drivers |= self._deliveries.drivers_on_day(day)
-        maturing_from = now - config.REVIEW_WARNING_NOTICE - timedelta(days=LOOKBACK_DAYS)
+        maturing_from = (
+            now - config.REVIEW_WARNING_NOTICE - timedelta(days=config.RECALCULATION_LOOKBACK_DAYS)
+        )
         for item in self._standings.warned_between(
             maturing_from, now - config.REVIEW_WARNING_NOTICE
         ):

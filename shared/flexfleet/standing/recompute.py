@@ -10,8 +10,10 @@ is written once (a conditional move from the old tier) and published.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from flexfleet.clock import Clock, utc_now
@@ -30,6 +32,7 @@ from flexfleet.standing.model import (
 )
 from flexfleet.standing.repository import StandingRepository
 
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
 _EMPTY_RATINGS = rating_component([], utc_now())
 _EMPTY_DELIVERIES = delivery_component([], utc_now())
 
@@ -39,10 +42,20 @@ def _fields(model: Any) -> dict[str, Any]:
     return dumped
 
 
-def _merged(stored: list[Any], fresh: Iterable[Any], key: str) -> list[Any]:
-    """The query's results plus batch images it did not yet see (a GSI lags its table)."""
-    seen = {getattr(f, key) for f in stored}
-    return stored + [f for f in fresh if getattr(f, key) not in seen]
+def _merged(stored: list[Any], batch: Mapping[str, Any], key: str) -> list[Any]:
+    """The query's results, corrected by the batch: a GSI lags its table, the batch does not.
+
+    `batch` maps an item's id to its newest image in the batch, or None if removed (or
+    moved to another driver). A stale batch image is overwritten by a later batch, whose
+    recompute is later too; a lagging index, once trusted, would never be corrected.
+    """
+    merged = {getattr(fact, key): fact for fact in stored}
+    for item_id, fact in batch.items():
+        if fact is None:
+            merged.pop(item_id, None)
+        else:
+            merged[item_id] = fact
+    return list(merged.values())
 
 
 @dataclass
@@ -68,7 +81,9 @@ class StandingRecompute:
         self._clock = clock
         self.outcome = RecomputeOutcome()
 
-    def ratings_changed(self, driver_id: str, batch: Iterable[RatingFact] = ()) -> None:
+    def ratings_changed(
+        self, driver_id: str, batch: Mapping[str, RatingFact | None] = _NOTHING
+    ) -> None:
         as_of, now = time.time_ns() // 1_000_000, self._clock()
         facts = _merged(
             self._ratings.facts_of_driver(driver_id, now - config.RATING_WINDOW), batch, "rating_id"
@@ -83,7 +98,9 @@ class StandingRecompute:
             driver_id, self._standings.write_component(driver_id, fields, "ratingsAsOf", as_of, now)
         )
 
-    def deliveries_changed(self, driver_id: str, batch: Iterable[DeliveryFact] = ()) -> None:
+    def deliveries_changed(
+        self, driver_id: str, batch: Mapping[str, DeliveryFact | None] = _NOTHING
+    ) -> None:
         as_of, now = time.time_ns() // 1_000_000, self._clock()
         facts = _merged(
             self._deliveries.facts_of_driver(driver_id, now - config.DELIVERY_WINDOW),
@@ -107,24 +124,40 @@ class StandingRecompute:
         self.deliveries_changed(driver_id)
 
     def _settle(self, driver_id: str, item: dict[str, Any] | None) -> None:
-        """After a component write: move the tier if the stored components say so."""
+        """After a component write: publish any change still pending, move the tier if the
+        stored components say so, and publish that change (a first tier is no change)."""
         if item is None:
             self.outcome.refused += 1
             return
         self.outcome.written += 1
         for _ in range(3):
+            self._publish_pending(driver_id, item)
             new = tier_of(item)
             old = item.get("tier")
             if old == new.label:
                 return
             now = self._clock()
-            if self._standings.write_tier(driver_id, item, new, now):
-                self._events.tier_changed(driver_id, old, new.label, now)
+            change = (
+                None
+                if old is None
+                else {"oldTier": old, "newTier": new.label, "changedAt": now.isoformat()}
+            )
+            if self._standings.write_tier(driver_id, item, new, now, change):
                 self.outcome.tier_changes.append((driver_id, old, new.label))
+                if change is not None:
+                    self._publish_pending(driver_id, {"pendingChange": change})
                 return
             # Another recompute wrote meanwhile: read what it left and derive the tier again.
             item = self._standings.get(driver_id) or {}
         raise RuntimeError(f"the tier of {driver_id} kept moving under this recompute")
+
+    def _publish_pending(self, driver_id: str, item: dict[str, Any]) -> None:
+        change = item.get("pendingChange")
+        if not change:
+            return
+        at = datetime.fromisoformat(change["changedAt"])
+        self._events.tier_changed(driver_id, change["oldTier"], change["newTier"], at)
+        self._standings.clear_pending_change(driver_id, change)
 
 
 def tier_of(item: dict[str, Any]) -> Tier:

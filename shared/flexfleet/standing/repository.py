@@ -53,12 +53,21 @@ class StandingRepository:
             return None
         return plain_item(result["Attributes"])
 
-    def write_tier(self, driver_id: str, seen: dict[str, Any], new: Tier, now: datetime) -> bool:
+    def write_tier(
+        self,
+        driver_id: str,
+        seen: dict[str, Any],
+        new: Tier,
+        now: datetime,
+        change: dict[str, Any] | None = None,
+    ) -> bool:
         """Moves the tier to `new` from the item as `seen`; False if the item changed since.
 
         The condition covers the tier and both components' asOf: a tier is only ever
         derived from components that are still the stored ones. Entering At Risk
-        records the warning, once (if_not_exists); leaving clears it.
+        records the warning, once (if_not_exists); leaving clears it. `change`, the event
+        to publish, is kept in the item until published (an outbox), so a failed publish is
+        retried by the next recompute instead of being lost.
         """
         values: dict[str, Any] = {":new": {"S": new.label}, ":now": {"S": now.isoformat()}}
         if new is Tier.AT_RISK:
@@ -69,6 +78,9 @@ class StandingRepository:
             values[":warned"] = {"S": WARNED}
         else:
             update = "SET tier = :new, tierChangedAt = :now REMOVE warnedAt, warnedBucket"
+        if change is not None:
+            update = update.replace("SET ", "SET pendingChange = :change, ", 1)
+            values[":change"] = to_attribute(change)
         conditions = []
         for name in ("tier", *AS_OF_NAMES):
             if seen.get(name) is None:
@@ -87,6 +99,19 @@ class StandingRepository:
         except self._client.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    def clear_pending_change(self, driver_id: str, change: dict[str, Any]) -> None:
+        """Forgets a published change, unless a newer one has taken its place."""
+        try:
+            self._client.update_item(
+                TableName=self.table_name,
+                Key={"driverId": {"S": driver_id}},
+                UpdateExpression="REMOVE pendingChange",
+                ConditionExpression="pendingChange.changedAt = :at",
+                ExpressionAttributeValues={":at": {"S": str(change["changedAt"])}},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return
 
     def get(self, driver_id: str) -> dict[str, Any] | None:
         item = self._client.get_item(

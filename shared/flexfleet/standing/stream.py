@@ -147,15 +147,24 @@ class StandingBatch(Generic[Image]):
         self,
         image_model: type[Image],
         raw_records: Iterable[dict[str, Any]],
-        recompute: Callable[[str, list[Any]], None],
+        recompute: Callable[[str, dict[str, Any]], None],
     ) -> None:
         self._recompute = recompute
         self._done: set[str] = set()
-        self._facts: dict[str, list[Any]] = {}
+        # Per driver, the last state the batch shows of each item: its newest image, or None
+        # once removed. These are newer than what a lagging index may still answer.
+        self._facts: dict[str, dict[str, Any]] = {}
         for raw in raw_records:
-            image = _new_image(image_model, raw)
-            if image is not None:
-                self._facts.setdefault(image.driverId, []).append(image.fact())
+            change = _images(image_model, raw)
+            if change is None:
+                continue
+            old, new = change
+            for image in (old, new):
+                if image is not None:
+                    latest = (
+                        new.fact() if new is not None and new.driverId == image.driverId else None
+                    )
+                    self._facts.setdefault(image.driverId, {})[_item_id(image)] = latest
 
     def handle_record(self, record: RatingStreamRecord | DeliveryStreamRecord) -> None:
         self.handle(record.dynamodb.OldImage, record.dynamodb.NewImage)  # type: ignore[arg-type]
@@ -169,17 +178,25 @@ class StandingBatch(Generic[Image]):
             return
         for driver_id in {image.driverId for image in (old, new) if image is not None}:
             if driver_id not in self._done:
-                self._recompute(driver_id, self._facts.get(driver_id, []))
+                self._recompute(driver_id, self._facts.get(driver_id, {}))
                 self._done.add(driver_id)
 
 
-def _new_image(model: type[Image], raw: dict[str, Any]) -> Image | None:
-    """The record's new image, read leniently: a poison record is failed later, by its handler."""
+def _item_id(image: RatingImage | DeliveryImage) -> str:
+    return image.ratingId if isinstance(image, RatingImage) else image.deliveryId
+
+
+def _images(model: type[Image], raw: dict[str, Any]) -> tuple[Image | None, Image | None] | None:
+    """The record's old and new images, read leniently: a poison record fails later, alone."""
     try:
         change = StreamChange.model_validate(raw.get("dynamodb") or {})
-        return model.model_validate(change.NewImage) if isinstance(change.NewImage, dict) else None
+        old, new = (
+            model.model_validate(image) if isinstance(image, dict) else None
+            for image in (change.OldImage, change.NewImage)
+        )
     except (ValidationError, TypeError, ValueError):
         return None
+    return old, new
 
 
 def standing_batch(
