@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -214,3 +215,24 @@ def test_every_role_may_ask_who_it_is(world: Api, role: str) -> None:
     reply = world.request("GET", "/me", token=world.runtime.token(role, SUBS[role]))
 
     assert reply.json == {"sub": SUBS[role], "groups": [role]}
+
+
+def test_the_refused_calls_wrote_nothing(world: Api) -> None:
+    """Runs after the matrix: what was refused there left no trace."""
+    dynamodb = world.aws("dynamodb")
+
+    def rating(rating_id: str) -> dict[str, Any]:
+        item: dict[str, Any] = dynamodb.get_item(
+            TableName="flexfleet-RatingsTable", Key={"ratingId": {"S": rating_id}}
+        )["Item"]
+        return item
+
+    others = rating(P.other_delivery)
+    assert "response" not in others  # the driver's PUT on another's rating was refused
+    assert others["dispute"]["M"]["driverId"] == {"S": P.other_driver}
+    assert others["stars"] == {"N": "2"}  # no customer re-rated it
+    assert "dispute" not in rating(P.own_delivery)  # nobody may dispute but its driver, who used x3
+    never = dynamodb.get_item(
+        TableName="flexfleet-RatingsTable", Key={"ratingId": {"S": f"nobody-{RUN}"}}
+    )
+    assert "Item" not in never

@@ -165,12 +165,7 @@ def test_a_bad_rating_gets_a_422_naming_the_field_and_writes_nothing(
 
     assert reply.status == 422, reply.body
     assert reply.json["field"] == field
-    assert (
-        app.aws("dynamodb")
-        .get_item(TableName="flexfleet-RatingsTable", Key={"ratingId": {"S": delivery}})
-        .get("Item")
-        is None
-    )
+    assert not rating_stored(app, delivery)
 
 
 @pytest.mark.parametrize(
@@ -197,6 +192,7 @@ def test_a_body_that_is_not_json_or_too_big_is_refused_before_the_route(
 
     assert reply.status == status
     assert set(reply.json) >= {"message", "code", "field"}
+    assert not rating_stored(app, delivery)
 
 
 def test_undelivered_and_stale_deliveries_cannot_be_rated(app: Api) -> None:
@@ -214,10 +210,18 @@ def test_undelivered_and_stale_deliveries_cannot_be_rated(app: Api) -> None:
         promised_start=old - timedelta(hours=1),
         delivered_at=old,
     )
-    post(app, "/deliveries", report, app.runtime.token("system", "station-1"))
+    assert post(app, "/deliveries", report, app.runtime.token("system", "station-1")).status == 201
 
     assert post(app, f"/deliveries/{undelivered}/rating", {"stars": 5}, token).status == 422
     assert post(app, f"/deliveries/{stale}/rating", {"stars": 5}, token).status == 422
+    assert not rating_stored(app, undelivered) and not rating_stored(app, stale)
+
+
+def rating_stored(app: Api, rating_id: str) -> bool:
+    item = app.aws("dynamodb").get_item(
+        TableName="flexfleet-RatingsTable", Key={"ratingId": {"S": rating_id}}
+    )
+    return "Item" in item
 
 
 def test_the_openapi_document_describes_exactly_the_templates_routes(app: Api) -> None:
