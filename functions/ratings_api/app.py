@@ -13,9 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from flexfleet.api.resolver import http_resolver
 from flexfleet.api.routes import ratings
 from flexfleet.aws_clients import dynamodb_client
-from flexfleet.ratings.repository import RatingRepository
-from flexfleet.ratings.service import RatingService
-from flexfleet.wiring import TableNames
+from flexfleet.wiring import TableNames, rating_service
 
 logger = Logger()
 app = http_resolver()
@@ -24,11 +22,7 @@ app.include_router(ratings.router)
 
 @cache
 def services() -> dict[str, Any]:
-    tables = TableNames.from_environment(os.environ)
-    repository = RatingRepository(
-        dynamodb_client(), tables.ratings_table_name, tables.deliveries_table_name
-    )
-    return {"ratings": RatingService(repository)}
+    return {"ratings": rating_service(TableNames.from_environment(os.environ), dynamodb_client())}
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

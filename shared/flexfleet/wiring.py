@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from flexfleet.deliveries.repository import DeliveryRepository
 from flexfleet.ratings.repository import RatingRepository
+from flexfleet.ratings.service import RatingService
 from flexfleet.settings import FunctionSettings
 from flexfleet.standing.events import StandingEvents
 from flexfleet.standing.recompute import StandingRecompute
@@ -35,4 +36,11 @@ def recompute_standing(
         DeliveryRepository(client, settings.deliveries_table_name),
         StandingRepository(client, settings.standing_table_name),
         StandingEvents(events, settings.event_bus_name),
+    )
+
+
+def rating_service(tables: TableNames, client: DynamoDBClient) -> RatingService:
+    """The ratings service: the ratings API and the disputes API both serve it."""
+    return RatingService(
+        RatingRepository(client, tables.ratings_table_name, tables.deliveries_table_name)
     )
