@@ -3,7 +3,7 @@
 A driver's standing changes with no new rating or delivery when one ages out of
 its window (180 days for ratings, 90 for deliveries, 30 for the trend) or when
 a warning matures into review. Drivers with activity today or yesterday are
-recomputed too, which repairs any drift a lagging index left behind.
+recomputed too, which repairs drift a lagging index may have left in their recent standing.
 """
 
 from __future__ import annotations
