@@ -7,9 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from infra.local_runtime.stack import Stack
 from infra.local_runtime.template import Template
+
+# CI machines are shared and noisy: a property test is judged on what it finds, not on time.
+settings.register_profile("flexfleet", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("flexfleet")
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"

@@ -113,7 +113,9 @@ def test_the_remaining_time_counts_down_during_an_invocation(probes: Api) -> Non
     reply = probes.request("GET", "/countdown").json
 
     assert 600 < reply["before"] <= 1000
-    assert 250 <= reply["before"] - reply["after"] <= 600
+    assert (
+        250 <= reply["before"] - reply["after"] <= 900
+    )  # slept 0.3 s; a busy machine sleeps longer
 
 
 def test_a_failing_scheduled_run_is_retried_then_recorded_in_its_on_failure_queue(
