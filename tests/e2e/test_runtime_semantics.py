@@ -112,7 +112,7 @@ def test_a_schedule_fired_by_hand_gets_the_scheduled_event(probes: Api) -> None:
 def test_the_remaining_time_counts_down_during_an_invocation(probes: Api) -> None:
     reply = probes.request("GET", "/countdown").json
 
-    assert 600 < reply["before"] <= 1000
+    assert 300 < reply["before"] <= 1000
     assert (
         250 <= reply["before"] - reply["after"] <= 900
     )  # slept 0.3 s; a busy machine sleeps longer
