@@ -64,10 +64,6 @@ def http_api_event(
     return event
 
 
-def rating_item(rating_id: str, driver_id: str, stars: int, rated_at: str) -> dict[str, Any]:
-    return {"ratingId": rating_id, "driverId": driver_id, "stars": stars, "ratedAt": rated_at}
-
-
 def dynamodb_stream_event(
     changes: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]],
     *,

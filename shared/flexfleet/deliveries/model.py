@@ -5,20 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
+from flexfleet.api_model import ApiModel
 from flexfleet.ids import Identifier
 
 Outcome = Literal["delivered", "undeliverable", "returned", "cancelled"]
 # Stored in UTC whatever offset it came with: indexes compare times as strings, days by date.
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
-
-
-class ApiModel(BaseModel):
-    """camelCase on the wire, snake_case in Python; unknown fields are an error."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
 class PromisedWindow(ApiModel):

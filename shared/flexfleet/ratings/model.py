@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StrictInt
 
-from flexfleet.deliveries.model import ApiModel
+from flexfleet.api_model import ApiModel
 from flexfleet.ids import Identifier
 
 Stars = Annotated[StrictInt, Field(ge=1, le=5)]

@@ -11,8 +11,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from flexfleet.api_model import ApiModel
 from flexfleet.standing import config
 from flexfleet.standing.config import Tier
 
@@ -175,14 +176,14 @@ def component_tier(component: str, value: Decimal) -> Tier:
     return Tier.AT_RISK
 
 
-class ComponentView(BaseModel):
+class ComponentView(ApiModel):
     """A component as a driver sees it: its value, its tier, and the way up."""
 
     value: Decimal
     tier: str
-    next_tier: str | None
+    next_tier: str | None = Field(description="null at the top tier")
     next_threshold: Decimal | None
-    gap: Decimal | None  # how far below the next tier's threshold
+    gap: Decimal | None = Field(description="how far the value is below the next tier's threshold")
 
 
 def component_view(component: str, value: Decimal) -> ComponentView:

@@ -4,7 +4,8 @@ Each component is recomputed from its source of truth and written only if no
 newer result is stored, so a batch delivered twice, or two batches for one
 driver racing on different shards, leave the same standing as one from-scratch
 recomputation. The tier follows from the stored components; a change of tier
-is written once (a conditional move from the old tier) and published.
+is written once, conditionally on what it was derived from, and published
+through an outbox in the standing item.
 """
 
 from __future__ import annotations
@@ -35,11 +36,6 @@ from flexfleet.standing.repository import StandingRepository
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
 _EMPTY_RATINGS = rating_component([], utc_now())
 _EMPTY_DELIVERIES = delivery_component([], utc_now())
-
-
-def _fields(model: Any) -> dict[str, Any]:
-    dumped: dict[str, Any] = model.model_dump()
-    return dumped
 
 
 def _merged(stored: list[Any], batch: Mapping[str, Any], key: str) -> list[Any]:
@@ -90,7 +86,7 @@ class StandingRecompute:
         )
         component = rating_component(facts, now)
         fields = {
-            "rating": _fields(component),
+            "rating": component.model_dump(),
             "ratingTier": int(component_tier("customerRating", component.score)),
             "ratingEvidence": has_review_evidence(component, _EMPTY_DELIVERIES),
         }
@@ -109,7 +105,7 @@ class StandingRecompute:
         )
         component = delivery_component(facts, now)
         fields = {
-            "deliveries": _fields(component),
+            "deliveries": component.model_dump(),
             "onTimeTier": int(component_tier("onTimeRate", component.on_time_rate)),
             "completionTier": int(component_tier("completionRate", component.completion_rate)),
             "deliveryEvidence": has_review_evidence(_EMPTY_RATINGS, component),

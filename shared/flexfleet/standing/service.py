@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from flexfleet.api_model import ApiModel
 from flexfleet.clock import Clock, utc_now
-from flexfleet.deliveries.model import ApiModel
 from flexfleet.errors import NotFound
 from flexfleet.identity import Caller, Role
 from flexfleet.standing import config

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from flexfleet.deliveries.model import ApiModel
+from flexfleet.api_model import ApiModel
 from flexfleet.standing import config
 from flexfleet.standing.config import Tier
 from flexfleet.standing.model import (
@@ -20,14 +20,6 @@ from flexfleet.standing.model import (
     rating_component,
 )
 from flexfleet.standing.recompute import tier_of
-
-
-class ComponentOut(ApiModel):
-    value: Decimal
-    tier: str
-    next_tier: str | None = Field(description="null at the top tier")
-    next_threshold: Decimal | None
-    gap: Decimal | None = Field(description="how far the value is below the next tier's threshold")
 
 
 class Counts(ApiModel):
@@ -62,15 +54,10 @@ class StandingOut(ApiModel):
     driver_id: str
     tier: str
     tier_changed_at: datetime | None
-    components: dict[str, ComponentOut]
+    components: dict[str, ComponentView]
     coaching: Coaching
     review: Review
     updated_at: datetime | None
-
-
-def _component(name: str, value: Decimal) -> ComponentOut:
-    view: ComponentView = component_view(name, value)
-    return ComponentOut(**view.model_dump())
 
 
 def standing_view(driver_id: str, item: dict[str, Any] | None, now: datetime) -> StandingOut:
@@ -92,9 +79,9 @@ def standing_view(driver_id: str, item: dict[str, Any] | None, now: datetime) ->
         if "tierChangedAt" in item
         else None,
         components={
-            "customerRating": _component("customerRating", rating.score),
-            "onTimeRate": _component("onTimeRate", deliveries.on_time_rate),
-            "completionRate": _component("completionRate", deliveries.completion_rate),
+            "customerRating": component_view("customerRating", rating.score),
+            "onTimeRate": component_view("onTimeRate", deliveries.on_time_rate),
+            "completionRate": component_view("completionRate", deliveries.completion_rate),
         },
         coaching=Coaching(
             factor_averages=rating.factor_averages,

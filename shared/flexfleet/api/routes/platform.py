@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
-from flexfleet.deliveries.model import ApiModel
+from flexfleet.api_model import ApiModel
 from flexfleet.identity import caller_from_event
 
 health_router = http_router()
