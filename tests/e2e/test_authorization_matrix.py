@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Api
 from tests.factories import delivery_report
+from tests.runtime_http import Api
 
 pytestmark = pytest.mark.e2e
 

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from infra.local_runtime.template import Template
-from tests.e2e.conftest import ROOT, Api, Reply
+from tests import ROOT
 from tests.factories import delivery_report
+from tests.runtime_http import Api, Reply
 
 pytestmark = pytest.mark.e2e
 

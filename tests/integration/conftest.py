@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from flexfleet.clock import Clock
 from flexfleet.deliveries.repository import DeliveryRepository
@@ -18,18 +16,8 @@ from flexfleet.ratings.service import RatingService
 from flexfleet.standing.events import StandingEvents
 from flexfleet.standing.recompute import StandingRecompute
 from flexfleet.standing.repository import StandingRepository
-from infra.local_runtime.resources import create_queues, create_tables
 from infra.local_runtime.stack import Stack
 from tests.factories import NOW
-
-
-@pytest.fixture
-def aws(stack: Stack) -> Iterator[Stack]:
-    """moto with every table and queue of the template created; yields the stack that names them."""
-    with mock_aws():
-        create_tables(stack, boto3.client("dynamodb"))
-        create_queues(stack, boto3.client("sqs"))
-        yield stack
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""End-to-end: the local runtime as `make run` starts it, driven over HTTP."""
+"""A keep-alive HTTP client of a local runtime as `make run` starts it, for tests over HTTP."""
 
 from __future__ import annotations
 
@@ -11,12 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
-import pytest
 
 from infra.local_runtime.client import RuntimeClient, RuntimeProcess
-
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURE_TEMPLATE = Path(__file__).with_name("fixtures") / "template.yaml"
 
 
 @dataclass(frozen=True)
@@ -67,20 +63,6 @@ class Api:
         return boto3.client(service, endpoint_url=self.aws_endpoint, region_name="us-east-1")  # type: ignore[call-overload]
 
 
-def _start(template: Path, state_dir: Path, log_path: Path) -> Iterator[Api]:
+def start_runtime(template: Path, state_dir: Path, log_path: Path) -> Iterator[Api]:
     with log_path.open("w") as log, RuntimeProcess(template, state_dir, log=log) as runtime:
         yield Api(runtime.api_url, runtime.client, runtime.aws_endpoint, log_path)
-
-
-@pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    """template.yaml running in the local runtime, once for the session."""
-    state = tmp_path_factory.mktemp("app")
-    yield from _start(ROOT / "template.yaml", state, state / "runtime.log")
-
-
-@pytest.fixture(scope="session")
-def probes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    """The fixture template of probe functions, for the runtime's own semantics."""
-    state = tmp_path_factory.mktemp("probes")
-    yield from _start(FIXTURE_TEMPLATE, state, state / "runtime.log")

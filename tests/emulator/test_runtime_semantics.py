@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from infra.local_runtime.client import RuntimeProcess
-from tests.e2e.conftest import FIXTURE_TEMPLATE, Api
+from tests.emulator.conftest import FIXTURE_TEMPLATE
+from tests.runtime_http import Api
 
 pytestmark = pytest.mark.e2e
 
