@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import jwt
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from infra.local_runtime.authorizer import (
     JwtAuthorizer,
@@ -18,6 +21,8 @@ from infra.local_runtime.authorizer import (
 
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_UserPool"
 AUDIENCE = "localuserpoolclient"
+# A public key of the right shape for the fuzz test; no token it sees is signed by its pair.
+_FUZZ_JWKS = {"keys": [{"kty": "RSA", "kid": "", "n": "sXch", "e": "AQAB", "alg": "RS256"}]}
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +166,139 @@ def test_the_signing_key_is_kept_so_that_token_and_run_agree(tmp_path: Path) -> 
 
     assert first.kid == second.kid
     assert first.jwks == second.jwks
+
+
+def unsigned(header: object, payload: object = None, signature: str = "AA") -> str:
+    """A token of these JSON values, as a client may send it, signed by nobody."""
+
+    def segment(value: object) -> str:
+        raw = value if isinstance(value, bytes) else json.dumps(value).encode()
+        return jwt.utils.base64url_encode(raw).decode()
+
+    return f"{segment(header)}.{segment({} if payload is None else payload)}.{signature}"
+
+
+@pytest.mark.parametrize("kid", [None, 1, 1.5, True, [], ["kid"], {}, {"kid": "x"}])
+def test_a_token_whose_kid_is_not_a_string_is_refused(
+    authorizer: JwtAuthorizer, kid: object
+) -> None:
+    assert refusal(authorizer, f"Bearer {unsigned({'alg': 'RS256', 'kid': kid})}") is not None
+
+
+@pytest.mark.parametrize("crit", [["x"], ["exp"], [], "x", None, 1, [1], {}])
+def test_a_token_with_a_critical_extension_is_refused_even_when_signed(
+    authorizer: JwtAuthorizer, key: SigningKey, crit: object
+) -> None:
+    token = key.sign(claims(), headers={"crit": crit, "x": 1})
+
+    assert refusal(authorizer, f"Bearer {token}") is not None
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": "none"},
+        {"alg": "HS256"},
+        {"alg": None},
+        {"alg": 256},
+        {"alg": ["RS256"]},
+        {},
+    ],
+)
+def test_a_token_whose_algorithm_is_not_rsa_is_refused(
+    authorizer: JwtAuthorizer, key: SigningKey, header: dict[str, object]
+) -> None:
+    token = unsigned({**header, "kid": key.kid}, claims(), signature="")
+
+    assert refusal(authorizer, f"Bearer {token}") is not None
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "a.b.c",
+        "...",
+        "e30.e30",
+        "e30.e30.AA.AA",
+        unsigned([1]),
+        unsigned("RS256"),
+        unsigned(b"\xff\xfe"),
+        unsigned(b'{"alg": NaN}'),
+        unsigned(b'{"alg": "RS256", "alg": "HS256"}'),
+        unsigned({"alg": "RS256"}, payload=[1, 2]),
+        unsigned({"alg": "RS256"}, payload="claims"),
+        unsigned({"alg": "RS256"}, payload=b"\x00"),
+        unsigned(b"[" * 100_000 + b"]" * 100_000),
+        unsigned({"alg": "RS256", "kid": "k" * 40_000}),
+        "e30.e30.!!",
+        "\u00e9.e30.AA",
+    ],
+)
+def test_a_token_that_is_not_a_jws_of_two_json_objects_is_refused(
+    authorizer: JwtAuthorizer, token: str
+) -> None:
+    assert refusal(authorizer, f"Bearer {token}") is not None
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=6,
+)
+
+
+@given(
+    header=st.one_of(
+        _json,
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "alg": st.sampled_from(["RS256", "RS512", "HS256", "none", ""]) | _json,
+                "kid": _json,
+                "crit": _json,
+                "typ": _json,
+            },
+        ),
+    ),
+    payload=_json,
+    signature=st.text(alphabet="ABCDEFabcdef0123456789-_", max_size=12),
+)
+def test_no_header_or_payload_shape_escapes_the_authorizer_as_anything_but_a_401(
+    header: object, payload: object, signature: str
+) -> None:
+    authorizer = JwtAuthorizer(name="Jwt", issuer=ISSUER, audience=(AUDIENCE,), jwks=_FUZZ_JWKS)
+
+    with pytest.raises(Unauthorized):
+        authorizer.authorize({"authorization": f"Bearer {unsigned(header, payload, signature)}"})
+
+
+@pytest.mark.parametrize("name", ["exp", "nbf", "iat"])
+@pytest.mark.parametrize(
+    "value", ["inf", "nan", "-inf", "Infinity", "4102444800", "0", True, False, None, [1], {}]
+)
+def test_a_signed_token_whose_times_are_not_json_numbers_is_refused(
+    authorizer: JwtAuthorizer, key: SigningKey, name: str, value: object
+) -> None:
+    token = key.sign(claims(**{name: value}))
+
+    assert refusal(authorizer, f"Bearer {token}") is not None
+
+
+@pytest.mark.parametrize("name", ["exp", "nbf", "iat"])
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_a_signed_token_whose_times_are_not_finite_is_refused(
+    authorizer: JwtAuthorizer, key: SigningKey, name: str, value: float
+) -> None:
+    # Python writes these as the bare words Infinity and NaN, which JSON does not have.
+    token = key.sign(claims(**{name: value}))
+
+    assert refusal(authorizer, f"Bearer {token}") is not None
+
+
+def test_a_signed_token_with_fractional_and_huge_numeric_times_is_accepted(
+    authorizer: JwtAuthorizer, key: SigningKey
+) -> None:
+    now = time.time()
+    token = key.sign(claims(iat=now - 0.5, nbf=now - 0.5, exp=10**400))
+
+    assert authorizer.authorize({"authorization": f"Bearer {token}"})["sub"] == "d-123"

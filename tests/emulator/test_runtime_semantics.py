@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from pathlib import Path
@@ -176,3 +177,25 @@ def test_a_busy_port_stops_the_runtime_at_once_with_a_message(probes: Api, tmp_p
     text = log_path.read_text()
     assert "cannot start the local runtime" in text
     assert "Traceback" not in text
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"alg": "RS256", "kid": None},
+        {"alg": "RS256", "kid": 7},
+        {"alg": "RS256", "kid": "k", "crit": ["x"]},
+        {"alg": "none"},
+        ["RS256"],
+    ],
+)
+def test_a_token_with_a_malformed_header_answers_401_rather_than_dropping_the_connection(
+    probes: Api, header: object
+) -> None:
+    segment = base64.urlsafe_b64encode(json.dumps(header).encode()).decode().rstrip("=")
+
+    reply = probes.request("GET", "/claims", token=f"{segment}.e30.AA")
+
+    assert reply.status == 401
+    assert reply.json == {"message": "Unauthorized"}
+    assert reply.headers["www-authenticate"].startswith('Bearer scope="" error="invalid_token"')
