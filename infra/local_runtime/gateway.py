@@ -4,6 +4,21 @@ It does what API Gateway does between a client and a function: match the
 route (404 when nothing matches, method or path), run the authorizer, build
 the v2 event, and map the function's answer back to HTTP, inferring the
 response when the function returns a plain value and answering 500 when it fails.
+
+Paths: an HTTP API hands Lambda the path already decoded, in `rawPath` and in
+`requestContext.http.path` alike, and matches routes on it. It decodes twice:
+`/capture/space%20value` arrives as `/capture/space value`, `%3A` as `:`,
+`%2525value` as `%value`. An encoded slash becomes a real one, so `/a%2Fb`
+no longer matches `/{id}`. A decoded `?` ends the path (`question%3Fvalue`
+gives `/capture/question`). A path whose second decoding meets an invalid escape
+(`percent%25done`) is refused with 400 `{"message":"Bad Request"}` before any
+function runs. `pathParameters` come from the decoded path and are not decoded
+again. `rawQueryString` stays as the client sent it; `queryStringParameters`
+are decoded. REST APIs, Function URLs and ALBs keep the encoding; HTTP APIs
+don't. Sources, from live captures of HTTP APIs: hotsock/voker's testdata
+`ingress-paths.json`, aws-powertools/powertools-lambda-python#1098,
+aws/aws-lambda-dotnet#1901 and fastify/aws-lambda-fastify#169. A path that does
+not decode to UTF-8 is refused the same way; no capture shows that case.
 """
 
 from __future__ import annotations
@@ -19,13 +34,14 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote_to_bytes, urlsplit
 
 from infra.local_runtime.authorizer import JwtAuthorizer, Unauthorized, render_claims
 from infra.local_runtime.functions import Invocation
 from infra.local_runtime.http_server import BackgroundHttpServer
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's HTTP API payload quota
+_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _TEXT_TYPES = re.compile(
     r"^(text/.*|application/(json|.*\+json|xml|.*\+xml|javascript|x-www-form-urlencoded))$"
 )
@@ -76,13 +92,28 @@ class RouteTable:
         ]
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        """The route for a decoded path (decode_path), and its parameters taken as they are."""
         for route, pattern in self._routes:
             if route.method not in (method, "ANY"):
                 continue
             found = pattern.match(path)
             if found:
-                return route, {k: unquote(v) for k, v in found.groupdict().items()}
+                return route, found.groupdict()
         return None
+
+
+def _decode_once(path: str) -> str:
+    if _ESCAPE.search(path):
+        raise ValueError(f"an invalid percent escape in {path!r}")
+    try:
+        return unquote_to_bytes(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path!r} does not decode to UTF-8") from exc
+
+
+def decode_path(raw_path: str) -> str:
+    """The path as an HTTP API matches it and hands it on: decoded twice, cut at a `?`."""
+    return _decode_once(_decode_once(raw_path)).split("?", 1)[0]
 
 
 def _is_text(content_type: str | None) -> bool:
@@ -136,6 +167,7 @@ def build_event(
 ) -> dict[str, Any]:
     """An HTTP API payload format 2.0 event."""
     url = urlsplit(target)
+    path = decode_path(url.path)
     merged, cookies = _headers_and_cookies(headers)
     query = _joined(parse_qsl(url.query, keep_blank_values=True))
     now = datetime.now(UTC)
@@ -148,7 +180,7 @@ def build_event(
         "domainPrefix": host.split(".", 1)[0],
         "http": {
             "method": method,
-            "path": unquote(url.path),
+            "path": path,
             "protocol": "HTTP/1.1",
             "sourceIp": source_ip,
             "userAgent": merged.get("user-agent", ""),
@@ -166,7 +198,7 @@ def build_event(
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route.key,
-        "rawPath": url.path,
+        "rawPath": path,
         "rawQueryString": url.query,
         "headers": merged,
         "requestContext": context,
@@ -244,7 +276,10 @@ class HttpApiGateway:
     def handle(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str
     ) -> HttpResponse:
-        path = urlsplit(target).path
+        try:
+            path = decode_path(urlsplit(target).path)
+        except ValueError:
+            return gateway_error(HTTPStatus.BAD_REQUEST, "Bad Request")
         matched = self.routes.match(method, path)
         if matched is None:
             return gateway_error(HTTPStatus.NOT_FOUND, "Not Found")

@@ -6,8 +6,17 @@ import base64
 import json
 from typing import Any
 
+import pytest
+
 from infra.local_runtime.functions import Invocation
-from infra.local_runtime.gateway import Route, RouteTable, build_event, map_response
+from infra.local_runtime.gateway import (
+    HttpApiGateway,
+    Route,
+    RouteTable,
+    build_event,
+    decode_path,
+    map_response,
+)
 
 
 def route(method: str, path: str, function_id: str = "Fn") -> Route:
@@ -32,11 +41,86 @@ def test_a_literal_path_wins_over_a_parameter_and_a_greedy_path() -> None:
     assert table.match("GET", "/a/b/c")[0].function_id == "Greedy"  # type: ignore[index]
 
 
-def test_path_parameters_are_url_decoded() -> None:
-    matched = RouteTable([route("GET", "/drivers/{driverId}")]).match("GET", "/drivers/d%2F1")
+@pytest.mark.parametrize(
+    ("sent", "decoded"),
+    [
+        ("/capture/space%20value", "/capture/space value"),
+        ("/deliveries/store%3A42", "/deliveries/store:42"),
+        ("/deliveries/store:42", "/deliveries/store:42"),
+        ("/deliveries/a%2Fb", "/deliveries/a/b"),
+        ("/capture/%2525value", "/capture/%value"),
+        ("/capture/%2541", "/capture/A"),
+        ("/capture/question%3Fvalue", "/capture/question"),
+        ("/capture/caf%C3%A9", "/capture/caf\u00e9"),
+    ],
+)
+def test_an_http_api_hands_on_the_path_decoded_twice_and_cut_at_a_decoded_question_mark(
+    sent: str, decoded: str
+) -> None:
+    assert decode_path(sent) == decoded
 
-    assert matched is not None
-    assert matched[1] == {"driverId": "d/1"}
+
+@pytest.mark.parametrize(
+    "sent", ["/capture/percent%25done", "/capture/%zz", "/capture/50%", "/capture/%FF"]
+)
+def test_a_path_whose_decoding_meets_an_invalid_escape_is_refused(sent: str) -> None:
+    with pytest.raises(ValueError, match="escape|UTF-8"):
+        decode_path(sent)
+
+
+def test_routes_match_the_decoded_path_and_parameters_are_not_decoded_again() -> None:
+    table = RouteTable([route("GET", "/deliveries/{deliveryId}")])
+
+    assert table.match("GET", "/deliveries/store:42") == (
+        route("GET", "/deliveries/{deliveryId}"),
+        {"deliveryId": "store:42"},
+    )
+    assert table.match("GET", "/deliveries/%value")[1] == {"deliveryId": "%value"}  # type: ignore[index]
+    assert table.match("GET", "/deliveries/a/b") is None
+
+
+def test_the_event_carries_the_decoded_path_and_the_query_string_as_sent() -> None:
+    event = build_event(
+        route=route("GET", "/capture/{value}"),
+        path_parameters={"value": "store:42 x"},
+        method="GET",
+        target="/capture/store%3A42%20x?q=a%20b&c=%3A",
+        headers=[],
+        body=b"",
+        source_ip="127.0.0.1",
+        account_id="1",
+        api_id="a",
+        claims=None,
+    )
+
+    assert event["rawPath"] == "/capture/store:42 x"
+    assert event["requestContext"]["http"]["path"] == "/capture/store:42 x"
+    assert event["pathParameters"] == {"value": "store:42 x"}
+    assert event["rawQueryString"] == "q=a%20b&c=%3A"
+    assert event["queryStringParameters"] == {"q": "a b", "c": ":"}
+
+
+def test_a_path_that_cannot_be_decoded_answers_400_before_any_function() -> None:
+    invoked: list[str] = []
+
+    def invoke(function_id: str, event: dict[str, Any], trigger: str) -> Invocation:
+        invoked.append(function_id)
+        return invocation({})
+
+    gateway = HttpApiGateway(
+        [route("GET", "/capture/{value}")],
+        invoke,
+        account_id="1",
+        api_id="a",
+        port=0,
+    )
+    try:
+        response = gateway.handle("GET", "/capture/percent%25done", [], b"", "127.0.0.1")
+    finally:
+        gateway.server.stop()
+
+    assert (response.status, json.loads(response.body)) == (400, {"message": "Bad Request"})
+    assert invoked == []
 
 
 def test_an_unknown_method_on_a_known_path_does_not_match() -> None:

@@ -199,3 +199,49 @@ def test_a_token_with_a_malformed_header_answers_401_rather_than_dropping_the_co
     assert reply.status == 401
     assert reply.json == {"message": "Unauthorized"}
     assert reply.headers["www-authenticate"].startswith('Bearer scope="" error="invalid_token"')
+
+
+@pytest.mark.parametrize(
+    ("sent", "path", "value"),
+    [
+        ("/capture/space%20value", "/capture/space value", "space value"),
+        ("/capture/store%3A42", "/capture/store:42", "store:42"),
+        ("/capture/store:42", "/capture/store:42", "store:42"),
+        ("/capture/%2525value", "/capture/%value", "%value"),
+        ("/capture/question%3Fvalue", "/capture/question", "question"),
+    ],
+)
+def test_a_percent_encoded_path_reaches_the_function_decoded_as_an_http_api_hands_it_on(
+    probes: Api, sent: str, path: str, value: str
+) -> None:
+    reply = probes.request("GET", sent + "?q=a%20b")
+
+    assert reply.status == 200
+    assert reply.json == {
+        "rawPath": path,
+        "path": path,
+        "pathParameters": {"value": value},
+        "rawQueryString": "q=a%20b",
+        "queryStringParameters": {"q": "a b"},
+    }
+
+
+def test_an_encoded_slash_separates_segments_so_a_one_segment_route_does_not_match(
+    probes: Api,
+) -> None:
+    reply = probes.request("GET", "/capture/a%2Fb")
+
+    assert reply.status == 404
+    assert reply.json == {"message": "Not Found"}
+
+
+def test_a_path_that_fails_the_second_decoding_answers_400_before_any_function(
+    probes: Api,
+) -> None:
+    before = len(probes.runtime.invocations())
+
+    reply = probes.request("GET", "/capture/percent%25done")
+
+    assert reply.status == 400
+    assert reply.json == {"message": "Bad Request"}
+    assert probes.runtime.invocations(since=before) == []
