@@ -1,7 +1,7 @@
 """The runtime's control endpoint on 127.0.0.1: the hooks that tests and `make fire` use.
 
 It is not part of the API: it listens on its own port and answers
-GET  /status               ports, outputs, streams and schedules
+GET  /status               ports, outputs, streams, schedules and sandbox pids by function
 GET  /invocations?since=N  the invocation log
 GET  /jwks.json            the local identity provider's public keys
 POST /drain                {"timeout": s}: wait until every trigger is quiet

@@ -3,11 +3,17 @@
 Each sandbox is a Python process with the function's own environment, so two
 functions never share os.environ or imported modules. A pool grows to its
 concurrency limit under load and reuses warm sandboxes. A sandbox that overruns
-the function's Timeout is killed, as Lambda does, and the invocation fails.
+the function's Timeout is killed, as Lambda does, and the invocation fails with
+Sandbox.Timedout. A sandbox that dies during an invocation (an exit, a signal)
+fails it as Lambda reports a runtime exit: Runtime.ExitError, "Runtime exited
+with error: exit status 3" or "signal: killed" (Go's words, as Lambda's are).
+A sandbox that died while idle is never handed an event: the next invocation
+gets a fresh one, a cold start.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -22,6 +28,35 @@ from typing import IO, Any
 
 SANDBOX_SCRIPT = Path(__file__).with_name("sandbox.py")
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit on the init phase
+# How Lambda's runtime exit message names a signal: Go's ProcessState wording.
+_SIGNAL_WORDS = {
+    1: "hangup",
+    2: "interrupt",
+    3: "quit",
+    4: "illegal instruction",
+    5: "trace/breakpoint trap",
+    6: "aborted",
+    7: "bus error",
+    8: "floating point exception",
+    9: "killed",
+    10: "user defined signal 1",
+    11: "segmentation fault",
+    12: "user defined signal 2",
+    13: "broken pipe",
+    14: "alarm clock",
+    15: "terminated",
+}
+
+
+def exit_reason(returncode: int) -> str:
+    """How Lambda words a runtime's exit: "Runtime exited with error: signal: killed" and so on."""
+    if returncode == 0:
+        return "Runtime exited without providing a reason"
+    if returncode < 0:
+        return "Runtime exited with error: signal: " + _SIGNAL_WORDS.get(
+            -returncode, f"signal {-returncode}"
+        )
+    return f"Runtime exited with error: exit status {returncode}"
 
 
 @dataclass(frozen=True)
@@ -63,6 +98,10 @@ class SandboxError(Exception):
         self.error = error
 
 
+class _SandboxExited(Exception):
+    """The sandbox closed its protocol channel: it has exited, or is exiting."""
+
+
 @dataclass(eq=False)
 class Sandbox:
     config: FunctionConfig
@@ -87,7 +126,10 @@ class Sandbox:
             start_new_session=True,
         )
         sandbox = cls(config, process)
-        hello = sandbox._read(time.monotonic() + INIT_TIMEOUT_SECONDS)
+        try:
+            hello = sandbox._read(time.monotonic() + INIT_TIMEOUT_SECONDS)
+        except _SandboxExited:
+            hello = None
         if hello is None or "initError" in hello:
             sandbox.kill()
             raise SandboxError(
@@ -97,7 +139,7 @@ class Sandbox:
         return sandbox
 
     def _read(self, deadline: float) -> dict[str, Any] | None:
-        """One protocol line, or None if the deadline passes or the process dies."""
+        """One protocol line, or None if the deadline passes; _SandboxExited if it dies."""
         assert self.process.stdout is not None
         fd = self.process.stdout.fileno()
         while b"\n" not in self._buffer:
@@ -106,7 +148,7 @@ class Sandbox:
                 return None
             chunk = os.read(fd, 1 << 16)
             if not chunk:
-                return None
+                raise _SandboxExited
             self._buffer.extend(chunk)
         line, _, rest = bytes(self._buffer).partition(b"\n")
         self._buffer = bytearray(rest)
@@ -127,17 +169,25 @@ class Sandbox:
         try:
             self.process.stdin.write(json.dumps(request).encode() + b"\n")
             self.process.stdin.flush()
-        except BrokenPipeError:
-            return None, {"errorType": "Runtime.ExitError", "errorMessage": "the sandbox exited"}
-        reply = self._read(time.monotonic() + timeout)
+            reply = self._read(time.monotonic() + timeout)
+        except (_SandboxExited, BrokenPipeError):
+            return None, self._exit_error(request_id)
         if reply is None:
-            timed_out = self.process.poll() is None
             self.kill()
-            if timed_out:
-                message = f"{request_id} Task timed out after {timeout:.2f} seconds"
-                return None, {"errorType": "Sandbox.Timedout", "errorMessage": message}
-            return None, {"errorType": "Runtime.ExitError", "errorMessage": "the sandbox exited"}
+            message = f"{request_id} Task timed out after {timeout:.2f} seconds"
+            return None, {"errorType": "Sandbox.Timedout", "errorMessage": message}
         return reply.get("payload"), reply.get("error")
+
+    def _exit_error(self, request_id: str) -> dict[str, Any]:
+        """The error Lambda reports when the runtime process ends during an invocation."""
+        try:
+            returncode = self.process.wait(timeout=INIT_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            # It closed its channel yet lives on: it can serve no one, so it goes.
+            self.kill()
+            returncode = self.process.returncode
+        message = f"RequestId: {request_id} Error: {exit_reason(returncode)}"
+        return {"errorType": "Runtime.ExitError", "errorMessage": message}
 
     @property
     def alive(self) -> bool:
@@ -149,7 +199,9 @@ class Sandbox:
         self.process.wait()
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
-                stream.close()
+                # Closing flushes: a request it never read must not raise here.
+                with contextlib.suppress(OSError):
+                    stream.close()
 
 
 class FunctionPool:
@@ -165,17 +217,30 @@ class FunctionPool:
         self._available = threading.Condition()
 
     def _acquire(self) -> tuple[Sandbox | None, bool]:
-        with self._available:
-            while not self._idle and self._count >= self.config.max_concurrency:
-                self._available.wait()
-            if self._closed:
-                raise SandboxError({"errorType": "Runtime.Stopped", "errorMessage": "stopped"})
-            if self._idle:
-                sandbox = self._idle.pop()
-                self._running.add(sandbox)
-                return sandbox, False
-            self._count += 1
-        return None, True
+        """A warm sandbox, or (None, True): the caller starts one, counted already."""
+        dead: list[Sandbox] = []
+        try:
+            with self._available:
+                while True:
+                    while not self._idle and self._count >= self.config.max_concurrency:
+                        self._available.wait()
+                    if self._closed:
+                        raise SandboxError(
+                            {"errorType": "Runtime.Stopped", "errorMessage": "stopped"}
+                        )
+                    if not self._idle:
+                        self._count += 1
+                        return None, True
+                    sandbox = self._idle.pop()
+                    if sandbox.alive:
+                        self._running.add(sandbox)
+                        return sandbox, False
+                    # It died while idle (killed, out of memory): it is no environment any more.
+                    self._count -= 1
+                    dead.append(sandbox)
+        finally:
+            for sandbox in dead:
+                sandbox.kill()
 
     def _release(self, sandbox: Sandbox | None) -> None:
         with self._available:

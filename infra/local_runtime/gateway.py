@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import socket
 import uuid
@@ -39,6 +40,8 @@ from urllib.parse import parse_qsl, unquote_to_bytes, urlsplit
 from infra.local_runtime.authorizer import JwtAuthorizer, Unauthorized, render_claims
 from infra.local_runtime.functions import Invocation
 from infra.local_runtime.http_server import BackgroundHttpServer
+
+log = logging.getLogger("flexfleet.local")
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's HTTP API payload quota
 _ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -380,9 +383,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
             )
             self.close_connection = True
         else:
-            response = gateway.handle(
-                self.command, self.path, list(self.headers.items()), body, self.client_address[0]
-            )
+            try:
+                response = gateway.handle(
+                    self.command,
+                    self.path,
+                    list(self.headers.items()),
+                    body,
+                    self.client_address[0],
+                )
+            except Exception:
+                # A fault of the runtime itself: the client hears a 500 as from API Gateway.
+                log.exception("the local HTTP API failed on %s %s", self.command, self.path)
+                response = gateway_error(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
         self.send_response(response.status)
         for name, value in response.headers:
             if name.lower() not in ("content-length", "connection", "transfer-encoding"):

@@ -459,6 +459,7 @@ class LocalRuntime:
             ],
             "invocations": len(self.invocations),
             "sandboxPids": sorted(pid for pool in self.pools.values() for pid in pool.pids),
+            "sandboxes": {name: sorted(pool.pids) for name, pool in sorted(self.pools.items())},
         }
 
     def invocation_log(self, since: int = 0) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 from typing import Any
 
@@ -221,3 +222,24 @@ def test_a_function_error_becomes_api_gateways_500() -> None:
 
 def test_a_nonsense_status_code_becomes_a_500() -> None:
     assert map_response(invocation({"statusCode": 99999})).status == 500
+
+
+def test_a_fault_inside_the_gateway_answers_a_json_500_rather_than_dropping_the_connection() -> (
+    None
+):
+    def invoke(function_id: str, event: dict[str, Any], trigger: str) -> Invocation:
+        raise RuntimeError("a bug of the runtime")
+
+    gateway = HttpApiGateway([route("GET", "/x")], invoke, account_id="1", api_id="a", port=0)
+    gateway.server.start()
+    try:
+        host, port = gateway.url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        connection.request("GET", "/x")
+        response = connection.getresponse()
+        status, body = response.status, json.loads(response.read())
+        connection.close()
+    finally:
+        gateway.server.stop()
+
+    assert (status, body) == (500, {"message": "Internal Server Error"})

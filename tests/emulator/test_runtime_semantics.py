@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -245,3 +247,51 @@ def test_a_path_that_fails_the_second_decoding_answers_400_before_any_function(
     assert reply.status == 400
     assert reply.json == {"message": "Bad Request"}
     assert probes.runtime.invocations(since=before) == []
+
+
+def only_entry(probes: Api, before: int, function: str = "ProbeFunction") -> dict[str, Any]:
+    [entry] = [e for e in probes.runtime.invocations(since=before) if e["function"] == function]
+    return entry
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/exit/3", "Runtime exited with error: exit status 3"),
+        ("/exit/0", "Runtime exited without providing a reason"),
+        ("/kill/SIGKILL", "Runtime exited with error: signal: killed"),
+        ("/kill/SIGSEGV", "Runtime exited with error: signal: segmentation fault"),
+    ],
+)
+def test_a_sandbox_that_dies_mid_invocation_is_a_runtime_exit_not_a_timeout(
+    probes: Api, path: str, reason: str
+) -> None:
+    before = len(probes.runtime.invocations())
+
+    reply = probes.request("GET", path)
+
+    assert reply.status == 500
+    assert reply.json == {"message": "Internal Server Error"}
+    entry = only_entry(probes, before)
+    assert "Runtime.ExitError" in entry["outcome"]
+    assert f"RequestId: {entry['request_id']} Error: {reason}" in entry["outcome"]
+    assert "Timedout" not in entry["outcome"]
+    assert probes.request("GET", "/context").status == 200  # a fresh sandbox takes over
+
+
+def test_a_sandbox_killed_while_idle_is_replaced_by_a_fresh_one_on_the_next_request(
+    probes: Api,
+) -> None:
+    assert probes.request("GET", "/context").status == 200
+    idle = probes.runtime.status()["sandboxes"]["ProbeFunction"]
+    for pid in idle:
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+    before = len(probes.runtime.invocations())
+
+    reply = probes.request("GET", "/context")
+
+    assert reply.status == 200
+    entry = only_entry(probes, before)
+    assert entry["cold_start"] is True
+    assert not set(idle) & set(probes.runtime.status()["sandboxes"]["ProbeFunction"])
