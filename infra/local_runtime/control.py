@@ -2,7 +2,7 @@
 
 It is not part of the API: it listens on its own port and answers
 GET  /status               ports, outputs, streams, schedules and sandbox pids by function
-GET  /invocations?since=N  the invocation log
+GET  /invocations?since=N  the invocation log; an HTTP one carries the status its client got
 GET  /jwks.json            the local identity provider's public keys
 POST /drain                {"timeout": s}: wait until every trigger is quiet
 POST /schedules/NAME/fire  fire a schedule now

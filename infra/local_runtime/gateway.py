@@ -49,8 +49,6 @@ _TEXT_TYPES = re.compile(
     r"^(text/.*|application/(json|.*\+json|xml|.*\+xml|javascript|x-www-form-urlencoded))$"
 )
 
-Invoke = Callable[[str, dict[str, Any], str], Invocation]
-
 
 @dataclass(frozen=True)
 class Route:
@@ -223,6 +221,10 @@ class HttpResponse:
     body: bytes
 
 
+# Invokes a function with an event for a trigger, and answers as API Gateway would (map_response).
+Invoke = Callable[[str, dict[str, Any], str], HttpResponse]
+
+
 def gateway_error(status: HTTPStatus, message: str, *extra: tuple[str, str]) -> HttpResponse:
     body = json.dumps({"message": message}).encode()
     return HttpResponse(status.value, [("content-type", "application/json"), *extra], body)
@@ -309,8 +311,7 @@ class HttpApiGateway:
             api_id=self.api_id,
             claims=claims,
         )
-        invocation = self.invoke(route.function_id, event, f"http {route.key}")
-        response = map_response(invocation)
+        response = self.invoke(route.function_id, event, f"http {route.key}")
         request_id = event["requestContext"]["requestId"]
         return HttpResponse(
             response.status, [*response.headers, ("apigw-requestid", request_id)], response.body

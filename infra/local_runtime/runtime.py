@@ -20,7 +20,7 @@ from moto.server import ThreadedMotoServer
 
 from infra.local_runtime.authorizer import JwtAuthorizer, SigningKey, cognito_id_token_claims
 from infra.local_runtime.functions import FunctionConfig, FunctionPool, Invocation
-from infra.local_runtime.gateway import HttpApiGateway, Route
+from infra.local_runtime.gateway import HttpApiGateway, HttpResponse, Route, map_response
 from infra.local_runtime.resources import create_queues, create_tables
 from infra.local_runtime.schedules import Schedule, Scheduler
 from infra.local_runtime.stack import Stack
@@ -65,6 +65,7 @@ class InvocationEntry:
     duration_ms: float
     outcome: str
     cold_start: bool
+    status: int | None = None  # the HTTP status the client got, for an HTTP trigger
 
 
 @dataclass
@@ -94,6 +95,10 @@ class Activity:
                 self.events += 1
 
 
+def _error(invocation: Invocation) -> str:
+    return f"error {invocation.error_type}: {(invocation.error or {}).get('errorMessage', '')}"
+
+
 def _outcome(invocation: Invocation) -> str:
     if invocation.ok:
         failures = (
@@ -102,9 +107,12 @@ def _outcome(invocation: Invocation) -> str:
             else None
         )
         return f"ok, {len(failures)} item failures" if failures else "ok"
-    return f"error {invocation.error_type}: {(invocation.error or {}).get('errorMessage', '')}"[
-        :200
-    ]
+    return _error(invocation)[:200]
+
+
+def _http_outcome(invocation: Invocation, status: int) -> str:
+    """What an HTTP caller got: the status, and the function's error when there was one."""
+    return (str(status) if invocation.ok else f"{status} {_error(invocation)}")[:200]
 
 
 class LocalRuntime:
@@ -170,7 +178,7 @@ class LocalRuntime:
         # The port is taken first, so that a busy one fails fast, before any sandbox starts.
         self.gateway = HttpApiGateway(
             self._routes(),
-            self.invoke,
+            self.invoke_http,
             account_id=self.stack.account_id,
             api_id=self._api_id(),
             host=self._host,
@@ -358,8 +366,29 @@ class LocalRuntime:
 
     # ------------------------------------------------------------- running
     def invoke(self, function_id: str, event: dict[str, Any], trigger: str) -> Invocation:
+        """Invokes a function for a stream, a schedule or a test hook, and logs the outcome."""
         with self.activity.busy():
             invocation = self.pools[function_id].invoke(event)
+        self._record(function_id, trigger, invocation, _outcome(invocation))
+        return invocation
+
+    def invoke_http(self, function_id: str, event: dict[str, Any], trigger: str) -> HttpResponse:
+        """Invokes a function for the HTTP API: its answer as HTTP, logged with its status."""
+        with self.activity.busy():
+            invocation = self.pools[function_id].invoke(event)
+        response = map_response(invocation)
+        outcome = _http_outcome(invocation, response.status)
+        self._record(function_id, trigger, invocation, outcome, response.status)
+        return response
+
+    def _record(
+        self,
+        function_id: str,
+        trigger: str,
+        invocation: Invocation,
+        outcome: str,
+        status: int | None = None,
+    ) -> None:
         with self._log_lock:
             entry = InvocationEntry(
                 sequence=len(self.invocations),
@@ -368,8 +397,9 @@ class LocalRuntime:
                 request_id=invocation.request_id,
                 started=invocation.dispatched_at + self.clock.offset,
                 duration_ms=round(invocation.duration_ms, 3),
-                outcome=_outcome(invocation),
+                outcome=outcome,
                 cold_start=invocation.cold_start,
+                status=status,
             )
             self.invocations.append(entry)
         log.info(
@@ -380,7 +410,6 @@ class LocalRuntime:
             entry.outcome,
             " (cold start)" if invocation.cold_start else "",
         )
-        return invocation
 
     def fire(self, name: str) -> Invocation:
         """Fires one schedule now: `Function.Event`, or a function with one schedule."""

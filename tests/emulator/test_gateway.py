@@ -12,6 +12,7 @@ import pytest
 from infra.local_runtime.functions import Invocation
 from infra.local_runtime.gateway import (
     HttpApiGateway,
+    HttpResponse,
     Route,
     RouteTable,
     build_event,
@@ -104,9 +105,9 @@ def test_the_event_carries_the_decoded_path_and_the_query_string_as_sent() -> No
 def test_a_path_that_cannot_be_decoded_answers_400_before_any_function() -> None:
     invoked: list[str] = []
 
-    def invoke(function_id: str, event: dict[str, Any], trigger: str) -> Invocation:
+    def invoke(function_id: str, event: dict[str, Any], trigger: str) -> HttpResponse:
         invoked.append(function_id)
-        return invocation({})
+        return map_response(invocation({}))
 
     gateway = HttpApiGateway(
         [route("GET", "/capture/{value}")],
@@ -227,7 +228,7 @@ def test_a_nonsense_status_code_becomes_a_500() -> None:
 def test_a_fault_inside_the_gateway_answers_a_json_500_rather_than_dropping_the_connection() -> (
     None
 ):
-    def invoke(function_id: str, event: dict[str, Any], trigger: str) -> Invocation:
+    def invoke(function_id: str, event: dict[str, Any], trigger: str) -> HttpResponse:
         raise RuntimeError("a bug of the runtime")
 
     gateway = HttpApiGateway([route("GET", "/x")], invoke, account_id="1", api_id="a", port=0)

@@ -124,7 +124,7 @@ def test_the_daily_schedule_can_be_fired_now_with_its_input(app: Api) -> None:
     assert set(result["payload"]) == {"drivers", "written", "refused", "tierChanges"}
 
 
-def test_every_invocation_is_logged_with_function_trigger_duration_and_outcome(app: Api) -> None:
+def test_every_invocation_is_logged_with_function_trigger_duration_and_status(app: Api) -> None:
     before = len(app.runtime.invocations())
 
     app.request("GET", "/health")
@@ -133,7 +133,8 @@ def test_every_invocation_is_logged_with_function_trigger_duration_and_outcome(a
     assert entry["function"] == "HealthFunction"
     assert entry["trigger"] == "http GET /health"
     assert entry["duration_ms"] > 0
-    assert entry["outcome"] == "ok"
+    assert entry["outcome"] == "200"
+    assert entry["status"] == 200
 
 
 def test_outputs_resolve_to_the_local_stack(app: Api) -> None:
@@ -211,5 +212,5 @@ def test_the_runtime_prints_one_line_per_invocation(app: Api) -> None:
     lines = [x for x in app.log_path.read_text().splitlines() if "http GET /health" in x]
     assert len(lines) == before + 1
     time_of_day, function, _, _, _, duration, unit, outcome = lines[-1].split()[:8]
-    assert (function, unit, outcome) == ("HealthFunction", "ms", "ok")
+    assert (function, unit, outcome) == ("HealthFunction", "ms", "200")
     assert float(duration) > 0

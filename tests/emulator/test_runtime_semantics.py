@@ -295,3 +295,28 @@ def test_a_sandbox_killed_while_idle_is_replaced_by_a_fresh_one_on_the_next_requ
     entry = only_entry(probes, before)
     assert entry["cold_start"] is True
     assert not set(idle) & set(probes.runtime.status()["sandboxes"]["ProbeFunction"])
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "outcome"),
+    [
+        ("GET", "/status/200", 200, "200"),
+        ("GET", "/status/422", 422, "422"),
+        ("GET", "/status/500", 500, "500"),
+        ("POST", "/crash", 500, "500 error RuntimeError: the probe crashed on purpose"),
+        ("GET", "/exit/3", 500, "500 error Runtime.ExitError: RequestId: "),
+    ],
+)
+def test_an_http_invocation_is_logged_with_the_status_the_client_got(
+    probes: Api, method: str, path: str, status: int, outcome: str
+) -> None:
+    before = len(probes.runtime.invocations())
+
+    reply = probes.request(method, path)
+
+    entry = only_entry(probes, before)
+    assert reply.status == status
+    assert entry["status"] == status
+    assert entry["outcome"].startswith(outcome)
+    line = next(x for x in probes.log_path.read_text().splitlines()[::-1] if "http " in x)
+    assert f" ms  {outcome}" in line
