@@ -29,7 +29,7 @@ SUB ?= d-123
 FN ?= StandingScheduleFunction
 
 .PHONY: help install run token fire test lint typecheck pytest template-check cfn-lint checkov \
-        sam-validate sam-build bench requirements deploy clean
+        sam-validate sam-build bench requirements deploy deployable clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -108,7 +108,16 @@ requirements-check: $(UV)
 bench: install ## print cold start, gateway overhead and stream latency figures
 	PYTHONPATH=shared $(BIN)/python -m tests.bench $(ARGS)
 
-deploy: $(UV) sam-build ## deploy to AWS with the guided prompts
+# `make test` may skip sam build without python3.13; a deploy may not, or it would ship a
+# template whose functions and layer were never built. `deployable` comes first, so that it
+# refuses before anything is built or deployed.
+deployable:
+	@if [ -z "$(PY313)" ]; then \
+	  echo "make deploy: refused: sam build needs python3.13 (the template's runtime), and none works on PATH or under ~/.pyenv/versions. Install python3.13, then run make deploy again." >&2; \
+	  exit 1; \
+	fi
+
+deploy: deployable $(UV) sam-build ## deploy to AWS with the guided prompts
 	$(UV) tool run --python $(PYTHON) --from $(SAM_CLI) sam deploy --guided --config-file infra/samconfig.toml
 
 clean: ## remove the virtualenvs, tool caches and build output

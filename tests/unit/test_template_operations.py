@@ -1,0 +1,89 @@
+"""What template.yaml promises operations: log levels, alarms, a dashboard, retention, SnapStart.
+
+These read the template (and the Makefile, .checkov.yaml and samconfig.toml beside it), so
+that a change which would quietly stop an alarm, a log level or a snapshot fails here
+rather than in production.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests import ROOT
+
+
+# -------------------------------------------------------------------- deploy (17)
+@pytest.fixture
+def no_tools_env(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """An environment where sam cannot be reached and uv is a stub that records its calls.
+
+    The stub answers `uv export` with the committed requirements, so requirements-check
+    passes and only the python3.13 rule decides. Credentials are dummies: nothing may reach AWS.
+    """
+    calls = tmp_path / "uv-calls.log"
+    stub = tmp_path / "uv"
+    stub.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> "{calls}"\n'
+        f'if [ "$1" = export ]; then cat "{ROOT / "shared" / "requirements.txt"}"; fi\n',
+        encoding="utf-8",
+    )
+    stub.chmod(0o755)
+    tool_dirs = {
+        str(Path(shutil.which(tool) or f"/usr/bin/{tool}").parent) for tool in ("make", "bash")
+    }
+    path = os.pathsep.join([*sorted(tool_dirs), "/usr/bin", "/bin"])
+    assert shutil.which("sam", path=path) is None
+    env = {
+        "PATH": path,
+        "HOME": str(tmp_path),
+        "UV_STUB": str(stub),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "SAM_CLI_TELEMETRY": "0",
+    }
+    return env, calls
+
+
+def _make(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), *args, "PY313=", f"UV={env['UV_STUB']}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_make_deploy_without_python313_refuses_and_deploys_nothing(
+    no_tools_env: tuple[dict[str, str], Path],
+) -> None:
+    env, calls = no_tools_env
+
+    result = _make(env, "deploy")
+
+    assert result.returncode != 0
+    assert "make deploy: refused" in result.stderr
+    assert "python3.13" in result.stderr
+    assert not calls.exists() or "deploy" not in calls.read_text(encoding="utf-8")
+
+
+def test_make_sam_build_without_python313_still_skips_for_make_test(
+    no_tools_env: tuple[dict[str, str], Path],
+) -> None:
+    env, _ = no_tools_env
+
+    result = _make(env, "sam-build")
+
+    assert result.returncode == 0, result.stderr
+    assert "SKIPPED: sam build" in result.stdout
