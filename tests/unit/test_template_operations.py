@@ -13,7 +13,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
+from infra.local_runtime.template import Template
 from tests import ROOT
 
 
@@ -87,3 +89,26 @@ def test_make_sam_build_without_python313_still_skips_for_make_test(
 
     assert result.returncode == 0, result.stderr
     assert "SKIPPED: sam build" in result.stdout
+
+
+# ------------------------------------------------------------------- checkov (18)
+def test_checkov_settings_skip_no_check_for_the_whole_template() -> None:
+    settings = yaml.safe_load((ROOT / ".checkov.yaml").read_text(encoding="utf-8"))
+
+    assert "skip-check" not in settings
+    assert "check" not in settings
+
+
+def test_every_checkov_skip_in_the_template_names_a_check_and_says_why(
+    template: Template,
+) -> None:
+    skips = [
+        (logical_id, skip)
+        for logical_id, resource in template.resources.items()
+        for skip in ((resource.get("Metadata") or {}).get("checkov") or {}).get("skip", [])
+    ]
+    assert skips
+
+    for logical_id, skip in skips:
+        assert skip["id"].startswith("CKV_"), logical_id
+        assert len(skip["comment"].split()) >= 5, (logical_id, skip["id"])
