@@ -19,6 +19,15 @@ from infra.local_runtime.template import Template
 from tests import ROOT
 
 
+# ----------------------------------------------------------------- user pool (16)
+def test_the_user_pool_outlives_the_stack_and_refuses_deletion(template: Template) -> None:
+    pool = template.resources["UserPool"]
+
+    assert pool["DeletionPolicy"] == "Retain"
+    assert pool["UpdateReplacePolicy"] == "Retain"
+    assert pool["Properties"]["DeletionProtection"] == "ACTIVE"
+
+
 # -------------------------------------------------------------------- deploy (17)
 @pytest.fixture
 def no_tools_env(tmp_path: Path) -> tuple[dict[str, str], Path]:
