@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -16,38 +14,36 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from flexfleet.aws_clients import dynamodb_client, events_client
-from flexfleet.standing.stream import DeliveryStreamRecord, RatingStreamRecord, standing_batch
-from flexfleet.wiring import StandingSettings, recompute_standing
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_events import EventBridgeClient
+from flexfleet import composition
+from flexfleet.standing.stream import StreamRecord, standing_batch
 
 logger = Logger()
-# Our own record models: BatchProcessor's annotation names only Powertools' parser models.
-processors = {
-    "ratings": BatchProcessor(EventType.DynamoDBStreams, model=RatingStreamRecord),  # type: ignore[arg-type]
-    "deliveries": BatchProcessor(EventType.DynamoDBStreams, model=DeliveryStreamRecord),  # type: ignore[arg-type]
-}
+metrics = Metrics()
+# Our own record model: BatchProcessor's annotation names only Powertools' parser models.
+processor = BatchProcessor(EventType.DynamoDBStreams, model=StreamRecord)  # type: ignore[arg-type]
 
 
-@cache
-def dependencies() -> tuple[StandingSettings, DynamoDBClient, Callable[[], EventBridgeClient]]:
-    # The EventBridge client is made on the first tier change, not at every cold start.
-    return StandingSettings.from_environment(os.environ), dynamodb_client(), cache(events_client)
-
-
+@metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    settings, client, events = dependencies()
-    recompute = recompute_standing(settings, client, events)
-    source, batch = standing_batch(event["Records"], settings, recompute)
-    response = process_partial_response(
-        event=event,
-        record_handler=batch.handle_record,
-        processor=processors[source],
-        context=context,
+    tables, projector = composition.standing_tables(), composition.standing_projector()
+    source, batch = standing_batch(
+        event["Records"],
+        tables.ratings_table_name,
+        tables.deliveries_table_name,
+        projector.ratings_changed,
+        projector.deliveries_changed,
     )
-    logger.info("standing recomputed", extra={"source": source, "outcome": vars(recompute.outcome)})
+    response = process_partial_response(
+        event=event, record_handler=batch.handle_record, processor=processor, context=context
+    )
+    outcome = projector.outcome
+    for name, value in (
+        ("ComponentsWritten", outcome.written),
+        ("ComponentsStale", outcome.stale),
+        ("TierChanges", len(outcome.tier_changes)),
+        ("BatchItemFailures", len(response.get("batchItemFailures", []))),
+    ):
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    logger.info("standing recomputed", extra={"source": source, "outcome": vars(outcome)})
     return response

@@ -1,12 +1,35 @@
-"""The base of every model the API reads or writes."""
+"""The base of every model the API reads or writes, and the one type of a moment it accepts."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
+
+# The moments FlexFleet reasons about. Outside them a time is a typo or an attack: year 9999 with
+# an offset does not even convert to UTC, and a far-future time would sit in the indexes forever.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class ApiModel(BaseModel):
     """camelCase on the wire, snake_case in Python; unknown fields are an error."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+def _in_utc(moment: datetime) -> datetime:
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise ValueError(f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)")
+    return utc
+
+
+# ISO 8601 with an offset, stored in UTC whatever offset it came with: the indexes compare times
+# as strings, and days by their UTC date.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]

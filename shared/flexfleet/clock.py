@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 Clock = Callable[[], datetime]
+
+# How far ahead of our clock a client's or a station's clock may run. A reported time further
+# ahead than this is refused: it has not happened yet. Five minutes is Kerberos' customary
+# tolerance, and far more than NTP-synchronised devices drift.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def utc_now() -> datetime:

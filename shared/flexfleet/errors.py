@@ -1,4 +1,4 @@
-"""Typed domain errors. Handlers raise these; flexfleet.api.exception_handlers maps them to HTTP."""
+"""Typed domain errors. Services raise these; flexfleet.api.exception_handlers maps them to HTTP."""
 
 from __future__ import annotations
 
@@ -32,6 +32,12 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class OwnRecord(Forbidden):
+    """The caller would act on their own record: ops never decide about themselves."""
+
+    code = "own_record"
+
+
 class NotFound(DomainError):
     """The resource does not exist, or belongs to someone else: the two look alike on purpose."""
 
@@ -54,15 +60,3 @@ class Unprocessable(DomainError):
     """The request is well formed but the domain refuses it."""
 
     code = "unprocessable"
-
-
-class PayloadTooLarge(DomainError):
-    """The body is over the API's size limit."""
-
-    code = "payload_too_large"
-
-
-class UnsupportedMediaType(DomainError):
-    """The body is not declared as JSON."""
-
-    code = "unsupported_media_type"

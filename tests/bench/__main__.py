@@ -232,7 +232,7 @@ def main() -> None:
     if args.only in (None, "costs"):
         dynamodb_costs.api_path(200)
         dynamodb_costs.stream_path()
-        dynamodb_costs.scheduled_recalculation()
+        dynamodb_costs.daily_sweep()
         dynamodb_costs.warm_rating_latency(300)
     if args.only in ("cold", "costs"):
         return

@@ -18,13 +18,13 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from flexfleet import composition
 from flexfleet.deliveries.model import DeliveryReport
 from flexfleet.errors import AlreadyRated
 from flexfleet.identity import Caller
 from flexfleet.ratings.model import RatingSubmission
-from flexfleet.standing.recalculation import StandingRecalculation
-from flexfleet.standing.stream import RatingStreamRecord, standing_batch
-from flexfleet.wiring import TableNames
+from flexfleet.standing.daily_sweep import DailySweep
+from flexfleet.standing.stream import StreamRecord, standing_batch
 from infra.local_runtime.resources import create_queues, create_tables
 from infra.local_runtime.stack import Stack
 from infra.local_runtime.template import Template
@@ -138,13 +138,15 @@ class Bench:
         return stream_event_from_table([dict(r) for r in records["Records"]], position["arn"])
 
     def run_stream_batch(self, event: dict[str, Any]) -> None:
-        tables = TableNames(
-            deliveries_table_name=self.stack.table_name("DeliveriesTable"),
-            ratings_table_name=self.stack.table_name("RatingsTable"),
+        _, batch = standing_batch(
+            event["Records"],
+            self.world.ratings_table,
+            self.world.deliveries_table,
+            self.world.projector.ratings_changed,
+            self.world.projector.deliveries_changed,
         )
-        _, batch = standing_batch(event["Records"], tables, self.world.recompute)
         for record in event["Records"]:
-            batch.handle_record(RatingStreamRecord.model_validate(record))
+            batch.handle_record(StreamRecord.model_validate(record))
 
 
 def api_path(runs: int) -> None:
@@ -197,10 +199,8 @@ def stream_path() -> None:
             )
 
 
-def scheduled_recalculation() -> None:
-    print(
-        "\n== scheduled recalculation: requests at 1x and 10x the table size, same affected drivers"
-    )
+def daily_sweep() -> None:
+    print("\n== daily sweep: requests at 1x and 10x the table size, same affected drivers")
     counts = []
     for scale in (1, 10):
         with mock_aws():
@@ -214,15 +214,11 @@ def scheduled_recalculation() -> None:
             for n in range(100 * scale):  # everyone else, rated two months ago
                 bench.rate(*bench.deliver(n, f"steady-{n % (10 * scale)}"))
             world.now = old_now
-            recalculation = StandingRecalculation(
-                world.ratings_repository,
-                world.deliveries_repository,
-                world.standings,
-                world.recompute,
-                partial(getattr, world, "now"),
+            sweep = DailySweep(
+                world.sources, world.standings, world.projector, partial(getattr, world, "now")
             )
             bench.meter.reset()
-            drivers, _ = recalculation.run()
+            drivers, _ = sweep.run()
             counts.append(bench.meter.total)
             print(
                 f"   {scale:>2}x: {100 * scale + 5:5} ratings, {10 * scale + 5:4} drivers   "
@@ -251,7 +247,8 @@ def warm_rating_latency(runs: int) -> None:
         )
         from functions.ratings_api import app as ratings_api
 
-        ratings_api.services.cache_clear()
+        composition.dynamodb.cache_clear()
+        composition.rating_service.cache_clear()
         calls = [bench.deliver(n, f"d-{n % 10}") for n in range(runs + 20)]
         samples = []
         for delivery_id, customer in calls:
@@ -274,4 +271,5 @@ def warm_rating_latency(runs: int) -> None:
             f"   p50 {statistics.median(samples) * 1000:.2f} ms   p99 {p99 * 1000:.2f} ms   "
             "(moto in-process: includes its own work)"
         )
-        ratings_api.services.cache_clear()
+        composition.dynamodb.cache_clear()
+        composition.rating_service.cache_clear()

@@ -143,6 +143,19 @@ def shown(standing: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def rating_item(rating_id: str, driver_id: str, rated_at: str, stars: int) -> dict[str, Any]:
+    """A ratings item as the API writes it."""
+    return {
+        "ratingId": {"S": rating_id},
+        "deliveryId": {"S": rating_id},
+        "driverId": {"S": driver_id},
+        "customerId": {"S": "c-1"},
+        "ratedAt": {"S": rated_at},
+        "deliveredAt": {"S": rated_at},
+        "stars": {"N": str(stars)},
+    }
+
+
 def test_a_poison_record_among_100_fails_alone_and_the_shard_moves_on(app: Api) -> None:
     run = uuid.uuid4().hex[:6]
     dynamodb, sqs = app.aws("dynamodb"), app.aws("sqs")
@@ -150,16 +163,10 @@ def test_a_poison_record_among_100_fails_alone_and_the_shard_moves_on(app: Api) 
     sqs.purge_queue(QueueUrl=queue)
     rated_at = datetime.now(UTC).isoformat()
     items = [
-        {
-            "ratingId": {"S": f"poison-{n}-{run}"},
-            "driverId": {"S": f"poison-d{n}-{run}"},
-            "ratedAt": {"S": rated_at},
-            "stars": {"N": "5"},
-        }
-        for n in range(100)
+        rating_item(f"poison-{n}-{run}", f"poison-d{n}-{run}", rated_at, 5) for n in range(100)
     ]
     poison_index = 57
-    del items[poison_index]["stars"]  # not a rating: the stream function cannot read it
+    del items[poison_index]["customerId"]  # not a rating the API could read
 
     for chunk in range(0, 100, 25):
         dynamodb.batch_write_item(
@@ -187,12 +194,7 @@ def test_a_poison_record_among_100_fails_alone_and_the_shard_moves_on(app: Api) 
     assert info["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert info["requestContext"]["approximateInvokeCount"] == 6  # the first try and 5 retries
 
-    later = {
-        "ratingId": {"S": f"after-{run}"},
-        "driverId": {"S": f"after-d-{run}"},
-        "ratedAt": {"S": rated_at},
-        "stars": {"N": "4"},
-    }
+    later = rating_item(f"after-{run}", f"after-d-{run}", rated_at, 4)
     dynamodb.put_item(TableName="flexfleet-RatingsTable", Item=later)
     deadline = time.monotonic() + 2
     while time.monotonic() < deadline and "Item" not in dynamodb.get_item(

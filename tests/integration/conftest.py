@@ -13,9 +13,11 @@ from flexfleet.deliveries.repository import DeliveryRepository
 from flexfleet.deliveries.service import DeliveryService
 from flexfleet.ratings.repository import RatingRepository
 from flexfleet.ratings.service import RatingService
+from flexfleet.standing.daily_sweep import DailySweep
 from flexfleet.standing.events import StandingEvents
-from flexfleet.standing.recompute import StandingRecompute
+from flexfleet.standing.projector import StandingProjector
 from flexfleet.standing.repository import StandingRepository
+from flexfleet.standing.sources import StandingSources
 from infra.local_runtime.stack import Stack
 from tests.factories import NOW
 
@@ -60,14 +62,14 @@ class World:
         self.standings = StandingRepository(self.client, stack.table_name("StandingTable"))
         self.deliveries = DeliveryService(self.deliveries_repository, clock)
         self.ratings = RatingService(self.ratings_repository, clock)
+        self.ratings_table = stack.table_name("RatingsTable")
+        self.deliveries_table = stack.table_name("DeliveriesTable")
+        self.sources = StandingSources(self.client, self.ratings_table, self.deliveries_table)
         events = boto3.client("events")
-        self.recompute = StandingRecompute(
-            self.ratings_repository,
-            self.deliveries_repository,
-            self.standings,
-            StandingEvents(lambda: events, "default"),
-            clock,
+        self.projector = StandingProjector(
+            self.sources, self.standings, StandingEvents(lambda: events, "default"), clock
         )
+        self.daily_sweep = DailySweep(self.sources, self.standings, self.projector, clock)
 
 
 @pytest.fixture

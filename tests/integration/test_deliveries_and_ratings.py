@@ -7,9 +7,19 @@ from typing import Any
 
 import pytest
 
+from flexfleet.clock import CLOCK_SKEW
 from flexfleet.deliveries.model import DeliveryReport
-from flexfleet.errors import AlreadyRated, BadRequest, Conflict, Forbidden, NotFound, Unprocessable
+from flexfleet.errors import (
+    AlreadyRated,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    OwnRecord,
+    Unprocessable,
+)
 from flexfleet.identity import Caller
+from flexfleet.ratings.config import RATING_RETENTION
 from flexfleet.ratings.model import (
     DecisionSubmission,
     DisputeSubmission,
@@ -258,5 +268,82 @@ def test_a_delivery_reported_in_another_time_zone_is_stored_and_counted_in_utc(
         TableName=world.deliveries_repository.table_name, Key={"deliveryId": {"S": "tz-1"}}
     )
     assert stored["Item"]["promisedStart"]["S"] == "2026-11-21T09:00:00Z"
-    facts = world.deliveries_repository.facts_of_driver("d-1", world.now - timedelta(hours=4))
+    facts = world.sources.delivery_facts("d-1", world.now - timedelta(hours=4))
     assert [f.delivery_id for f in facts] == ["tz-1"]
+
+
+# ------------------------------------------------------------- hardening
+@pytest.mark.parametrize("own", ["driver_id", "customer_id"])
+def test_nobody_records_a_delivery_of_their_own(world: World, own: str) -> None:
+    driver_and_ops = Caller(sub="ops-7", groups=frozenset({"driver", "customer", "ops"}))
+    body = delivery_report("del-own")
+    body["driverId" if own == "driver_id" else "customerId"] = "ops-7"
+    report = DeliveryReport.model_validate(body)
+    world.requests.reset()
+
+    with pytest.raises(OwnRecord):
+        world.deliveries.record(driver_and_ops, report)
+
+    assert world.requests.counts["PutItem"] == 0
+
+
+def test_a_delivery_reported_as_delivered_in_the_future_is_refused_and_writes_nothing(
+    world: World,
+) -> None:
+    future = world.now + CLOCK_SKEW + timedelta(seconds=1)
+    world.requests.reset()
+
+    with pytest.raises(Unprocessable) as refused:
+        record(world, "del-future", delivered_at=future, promised_start=world.now)
+
+    assert refused.value.field == "deliveredAt"
+    assert world.requests.total == 0
+    record(world, "del-skewed", delivered_at=world.now + CLOCK_SKEW, promised_start=world.now)
+
+
+def test_a_rating_is_kept_for_its_retention_period_through_purge_at(
+    world: World, dynamodb: Any
+) -> None:
+    record(world, "del-1")
+
+    rating = rate(world, "del-1")
+
+    item = dynamodb.Table("flexfleet-RatingsTable").get_item(Key={"ratingId": "del-1"})["Item"]
+    assert item["purgeAt"] == int((rating.rated_at + RATING_RETENTION).timestamp())
+
+
+def unreadable_rating(dynamodb: Any, rating_id: str, driver_id: str) -> None:
+    """A rating item written by hand, as the README's old stream snippet did: not one the
+    API writes (no delivery, no customer)."""
+    dynamodb.Table("flexfleet-RatingsTable").put_item(
+        Item={
+            "ratingId": rating_id,
+            "driverId": driver_id,
+            "stars": 5,
+            "ratedAt": "2026-11-21T10:00:00Z",
+        }
+    )
+
+
+def test_a_page_with_an_unreadable_item_shows_the_rest_and_never_fails(
+    world: World, dynamodb: Any
+) -> None:
+    record(world, "del-1")
+    rate(world, "del-1", stars=4)
+    unreadable_rating(dynamodb, "r-hand", "d-1")
+
+    page = world.ratings.page_of_driver(DRIVER, "d-1", 20, None)
+
+    assert [r.rating_id for r in page.items] == ["del-1"]
+    assert [
+        f.rating_id for f in world.sources.rating_facts("d-1", world.now - timedelta(days=1))
+    ] == ["del-1"]
+
+
+def test_an_unreadable_item_reads_as_absent_not_as_a_failure(world: World, dynamodb: Any) -> None:
+    unreadable_rating(dynamodb, "r-hand", "d-1")
+
+    with pytest.raises(NotFound):
+        world.ratings.respond(DRIVER, "r-hand", ResponseSubmission(text="hi"))
+    with pytest.raises(NotFound):
+        world.ratings.decide(OPS, "r-hand", DecisionSubmission(decision="upheld", note="n"))

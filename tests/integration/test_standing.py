@@ -22,11 +22,8 @@ from flexfleet.standing import config
 from flexfleet.standing.config import Tier
 from flexfleet.standing.events import StandingEvents
 from flexfleet.standing.model import delivery_component, rating_component
-from flexfleet.standing.recalculation import StandingRecalculation
 from flexfleet.standing.service import StandingService
-from flexfleet.standing.stream import standing_batch
-from flexfleet.wiring import TableNames
-from functions.standing_stream.app import processors
+from flexfleet.standing.stream import StreamRecord, standing_batch
 from infra.local_runtime.stack import Stack
 from tests.factories import delivery_report, stream_event_from_table
 from tests.integration.conftest import World
@@ -48,10 +45,8 @@ def deliver_and_rate(
 
 
 def from_scratch(world: World, driver_id: str) -> tuple[Any, Any]:
-    ratings = world.ratings_repository.facts_of_driver(driver_id, world.now - config.RATING_WINDOW)
-    deliveries = world.deliveries_repository.facts_of_driver(
-        driver_id, world.now - config.DELIVERY_WINDOW
-    )
+    ratings = world.sources.rating_facts(driver_id, world.now - config.RATING_WINDOW)
+    deliveries = world.sources.delivery_facts(driver_id, world.now - config.DELIVERY_WINDOW)
     return rating_component(ratings, world.now), delivery_component(deliveries, world.now)
 
 
@@ -74,17 +69,15 @@ def stream_batch(stack: Stack, table: str) -> dict[str, Any]:
 
 
 def run_batch(world: World, stack: Stack, event: dict[str, Any]) -> None:
-    tables = TableNames(
-        deliveries_table_name=stack.table_name("DeliveriesTable"),
-        ratings_table_name=stack.table_name("RatingsTable"),
+    _, batch = standing_batch(
+        event["Records"],
+        world.ratings_table,
+        world.deliveries_table,
+        world.projector.ratings_changed,
+        world.projector.deliveries_changed,
     )
-    _, batch = standing_batch(event["Records"], tables, world.recompute)
     for record in event["Records"]:
-        model = processors[
-            "ratings" if "Ratings" in record["eventSourceARN"] else "deliveries"
-        ].model
-        assert model is not None
-        batch.handle_record(model.model_validate(record))  # type: ignore[arg-type]
+        batch.handle_record(StreamRecord.model_validate(record))
 
 
 @pytest.fixture
@@ -205,24 +198,17 @@ def test_entering_at_risk_warns_publishes_and_reaches_review_after_14_days(
     assert "pendingChange" not in stored(world, "d-1")
 
 
-def test_the_daily_recalculation_finds_ratings_ageing_out_through_the_day_index(
+def test_the_daily_sweep_finds_ratings_ageing_out_through_the_day_index(
     world: World, aws: Stack
 ) -> None:
     deliver_and_rate(world, 1, 1, driver_id="d-old")
     deliver_and_rate(world, 2, 5, driver_id="d-quiet")
     run_batch(world, aws, stream_batch(aws, "RatingsTable"))
     world.now += config.RATING_WINDOW + timedelta(hours=1)
-    recalculation = StandingRecalculation(
-        world.ratings_repository,
-        world.deliveries_repository,
-        world.standings,
-        world.recompute,
-        lambda: world.now,
-    )
     world.requests.reset()
 
-    affected = recalculation.affected_drivers()
-    recalculation.run(affected)
+    affected = world.daily_sweep.affected_drivers()
+    world.daily_sweep.run(affected)
 
     assert affected == {"d-old", "d-quiet"}
     assert stored(world, "d-old")["rating"]["counted"] == 0
@@ -235,7 +221,7 @@ def test_a_tier_is_never_derived_from_components_that_were_overwritten(world: Wo
     assert stale is not None
 
     moved = world.standings.write_tier("d-1", stale, Tier.GREAT, world.now)
-    world.recompute._settle("d-1", stale)  # what a recompute does with its now stale snapshot
+    world.projector._settle("d-1", stale)  # what a recompute does with its now stale snapshot
 
     assert not moved
     assert stored(world, "d-1")["tier"] == "At Risk"

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from functions.deliveries_api import app as deliveries_api
 from functions.health import app as health
 from functions.me import app as me
-from tests.factories import http_api_event, lambda_context
+from tests.factories import delivery_report, http_api_event, lambda_context
 
 DRIVER = {"sub": "d-123", "cognito:groups": "[driver]"}
 
@@ -95,3 +96,54 @@ def test_a_deeply_nested_body_is_a_400_not_a_crash() -> None:
 
     assert status == 400
     assert reply["field"] == "body"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "utf-32-be", "utf-8-sig"])
+def test_a_body_in_another_encoding_than_utf_8_is_a_400_that_names_the_body(
+    encoding: str,
+) -> None:
+    event = http_api_event("GET", "/me", claims=DRIVER)
+    event["body"] = base64.b64encode('{"stars": 5}'.encode(encoding)).decode()
+    event["isBase64Encoded"] = True
+
+    status, body = call(me, event)
+
+    assert status == 400
+    assert body["field"] == "body"
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json_and_are_a_400(number: str) -> None:
+    event = http_api_event("GET", "/me", claims=DRIVER, body=f'{{"stars": {number}}}')
+
+    status, body = call(me, event)
+
+    assert status == 400
+    assert body["field"] == "body"
+
+
+def delivery_event(**window: str) -> dict[str, Any]:
+    report = delivery_report("del-1")
+    report["promisedWindow"].update(window)
+    return http_api_event(
+        "POST",
+        "/deliveries",
+        claims={"sub": "station-1", "cognito:groups": "[system]"},
+        body=json.dumps(report),
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "moment"),
+    [
+        ("end", "9999-12-31T23:00:00-05:00"),
+        ("start", "0001-01-01T00:30:00+01:00"),
+        ("end", "2150-01-01T00:00:00Z"),
+        ("start", "1999-12-31T23:59:59Z"),
+    ],
+)
+def test_a_time_out_of_range_is_a_422_that_names_the_field(field: str, moment: str) -> None:
+    status, body = call(deliveries_api, delivery_event(**{field: moment}))
+
+    assert status == 422
+    assert body["field"] == f"promisedWindow.{field}"

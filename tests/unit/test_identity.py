@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from flexfleet.api.caller import caller_from_event, parse_groups
 from flexfleet.errors import Forbidden, Unauthenticated
-from flexfleet.identity import Role, caller_from_event, parse_groups
+from flexfleet.identity import Role
 from tests.factories import http_api_event
 
 
@@ -24,6 +25,15 @@ def test_groups_are_read_in_api_gateways_flattened_form_and_as_a_list(
     raw: object, groups: set[str]
 ) -> None:
     assert parse_groups(raw) == groups
+
+
+@pytest.mark.parametrize("raw", ["[driver,ops]", "driver,ops", "[customer,ops]"])
+def test_a_comma_is_part_of_a_group_name_and_grants_no_role(raw: str) -> None:
+    caller = caller_from_event(
+        http_api_event("GET", "/me", claims={"sub": "x-1", "cognito:groups": raw})
+    )
+
+    assert Role.OPS not in caller.roles
 
 
 def test_the_caller_comes_from_the_jwt_claims() -> None:

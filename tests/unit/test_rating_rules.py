@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Literal
 
 import pytest
+from pydantic import ValidationError
 
 from flexfleet.deliveries.model import Delivery
-from flexfleet.errors import AlreadyRated, Conflict, Forbidden, NotFound, Unprocessable
+from flexfleet.errors import AlreadyRated, Conflict, Forbidden, NotFound, OwnRecord, Unprocessable
 from flexfleet.identity import Caller
-from flexfleet.ratings.model import DecisionSubmission, Dispute, Exclusion, Rating, RatingSubmission
-from flexfleet.ratings.repository import RatingExists, RatingRepository
+from flexfleet.ratings.model import (
+    DecisionSubmission,
+    Dispute,
+    DisputeSubmission,
+    DriverResponse,
+    Exclusion,
+    Rating,
+    RatingSubmission,
+)
+from flexfleet.ratings.repository import RatingExists
 from flexfleet.ratings.service import RatingService
 from tests.factories import delivery_report
 
@@ -21,7 +30,7 @@ OPS = Caller(sub="ops-1", groups=frozenset({"ops"}))
 
 
 class MemoryRatings:
-    """Keeps deliveries and ratings in dicts; the part of RatingRepository the rules use."""
+    """Keeps deliveries and ratings in dicts: a RatingStore, as RatingRepository is."""
 
     def __init__(self) -> None:
         self.deliveries: dict[str, Delivery] = {}
@@ -39,6 +48,34 @@ class MemoryRatings:
 
     def get(self, rating_id: str) -> Rating | None:
         return self.ratings.get(rating_id)
+
+    def page_of_driver(
+        self, driver_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Rating], str | None]:
+        mine = [r for r in self.ratings.values() if r.driver_id == driver_id]
+        return sorted(mine, key=lambda r: r.rated_at, reverse=True)[:limit], None
+
+    def set_response(
+        self, rating_id: str, driver_id: str, response: DriverResponse
+    ) -> Rating | None:
+        rating = self.ratings.get(rating_id)
+        if rating is None or rating.driver_id != driver_id:
+            return None
+        self.ratings[rating_id] = rating.model_copy(update={"response": response})
+        return self.ratings[rating_id]
+
+    def open_dispute(self, dispute: Dispute) -> Rating | None:
+        rating = self.ratings.get(dispute.rating_id)
+        if rating is None or rating.driver_id != dispute.driver_id or rating.dispute is not None:
+            return None
+        self.ratings[dispute.rating_id] = rating.model_copy(update={"dispute": dispute})
+        return self.ratings[dispute.rating_id]
+
+    def page_of_disputes(
+        self, status: str, limit: int, cursor: str | None
+    ) -> tuple[list[Dispute], str | None]:
+        disputes = [r.dispute for r in self.ratings.values() if r.dispute is not None]
+        return [d for d in disputes if d.status == status][:limit], None
 
     def close_dispute(self, decided: Dispute, exclusion: Exclusion | None) -> Rating | None:
         rating = self.ratings[decided.rating_id]
@@ -70,7 +107,7 @@ def store() -> MemoryRatings:
 
 @pytest.fixture
 def service(store: MemoryRatings) -> RatingService:
-    return RatingService(cast(RatingRepository, store), clock=lambda: NOW)
+    return RatingService(store, clock=lambda: NOW)
 
 
 def test_a_delivery_can_be_rated_until_exactly_30_days_after_it_arrived(
@@ -181,3 +218,61 @@ def test_only_an_upheld_decision_excludes_the_rating(
     assert rejected.status == "rejected" and store.ratings["b"].exclusion is None
     with pytest.raises(NotFound):
         service.decide(OPS, "no-such-dispute", DecisionSubmission(decision="upheld", note="?"))
+
+
+def disputed(store: MemoryRatings, service: RatingService, rating_id: str, driver_id: str) -> None:
+    delivered(store, rating_id, timedelta(hours=1), driver_id=driver_id)
+    service.submit(CUSTOMER, rating_id, RatingSubmission(stars=1))
+    driver = Caller(sub=driver_id, groups=frozenset({"driver"}))
+    service.dispute(driver, rating_id, DisputeSubmission(reason="other", text="not me"))
+
+
+@pytest.mark.parametrize("decision", ["upheld", "rejected"])
+def test_ops_never_decide_a_dispute_over_their_own_rating(
+    store: MemoryRatings, service: RatingService, decision: Literal["upheld", "rejected"]
+) -> None:
+    disputed(store, service, "r1", driver_id="ops-1")
+    driver_and_ops = Caller(sub="ops-1", groups=frozenset({"driver", "ops"}))
+
+    with pytest.raises(OwnRecord) as refused:
+        service.decide(driver_and_ops, "r1", DecisionSubmission(decision=decision, note="mine"))
+
+    assert refused.value.code == "own_record"
+    assert store.ratings["r1"].dispute is not None
+    assert store.ratings["r1"].dispute.status == "open"
+    assert store.ratings["r1"].exclusion is None
+
+
+def test_ops_never_decide_a_dispute_over_a_rating_they_gave() -> None:
+    store = MemoryRatings()
+    service = RatingService(store, clock=lambda: NOW)
+    disputed(store, service, "r1", driver_id="d-1")
+    customer_and_ops = Caller(sub="c-1", groups=frozenset({"customer", "ops"}))
+
+    with pytest.raises(OwnRecord):
+        service.decide(customer_and_ops, "r1", DecisionSubmission(decision="upheld", note="x"))
+
+
+def test_nothing_can_be_rated_before_it_was_delivered(
+    store: MemoryRatings, service: RatingService
+) -> None:
+    delivered(store, "soon", -timedelta(minutes=3))  # within the clock skew, still ahead
+
+    with pytest.raises(Unprocessable, match="not arrived yet"):
+        service.submit(CUSTOMER, "soon", RatingSubmission(stars=5))
+
+    assert store.writes == 0
+
+
+@pytest.mark.parametrize(("sent", "stored"), [(4, 4), (4.0, 4), (1.0, 1)])
+def test_stars_are_whole_numbers_and_4_0_is_4(sent: float, stored: int) -> None:
+    submission = RatingSubmission.model_validate({"stars": sent, "factors": {"timeliness": sent}})
+
+    assert submission.stars == stored and isinstance(submission.stars, int)
+    assert submission.factors is not None and submission.factors.timeliness == stored
+
+
+@pytest.mark.parametrize("sent", [4.5, "4", True, None, 0.0, 6.0])
+def test_anything_else_is_not_a_number_of_stars(sent: object) -> None:
+    with pytest.raises(ValidationError):
+        RatingSubmission.model_validate({"stars": sent})

@@ -5,20 +5,28 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
+from flexfleet.dynamodb.unreadable import UnreadableItem
 from flexfleet.standing.model import RatingFact
-from flexfleet.standing.recompute import _merged
-from flexfleet.standing.stream import RatingImage, StandingBatch
+from flexfleet.standing.projector import _merged
+from flexfleet.standing.sources import rating_source
+from flexfleet.standing.stream import StandingBatch, StreamRecord
 from tests.factories import dynamodb_stream_event
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 
 
 def image(rating_id: str, stars: int, **extra: Any) -> dict[str, Any]:
+    """A ratings item as the API writes it."""
     return {
         "ratingId": rating_id,
+        "deliveryId": rating_id,
         "driverId": "d-1",
+        "customerId": "c-1",
         "stars": stars,
         "ratedAt": NOW.isoformat(),
+        "deliveredAt": (NOW - timedelta(hours=1)).isoformat(),
         **extra,
     }
 
@@ -29,34 +37,61 @@ def fact(rating_id: str, stars: int, excluded: bool = False) -> RatingFact:
     )
 
 
-def batch_seen_by_recompute(
+def recomputed(
     changes: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]],
-) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
+) -> dict[str, dict[str, Any]]:
+    """What each record of the batch hands to the recompute, by driver."""
+    seen: dict[str, dict[str, Any]] = {}
     event = dynamodb_stream_event(changes)
-    StandingBatch(
-        RatingImage, event["Records"], lambda driver, facts: seen.update({driver: facts})
-    ).handle(None, RatingImage.model_validate(image("r1", 5)))
-    return dict(seen["d-1"])
+    batch = StandingBatch(
+        rating_source, event["Records"], lambda driver, facts: seen.update({driver: dict(facts)})
+    )
+    for record in event["Records"]:
+        batch.handle_record(StreamRecord.model_validate(record))
+    return seen
 
 
 def test_an_insert_then_a_modify_of_one_rating_hands_over_its_last_image_once() -> None:
-    facts = batch_seen_by_recompute(
+    seen = recomputed(
         [
             ("INSERT", image("r1", 5), None),
-            ("MODIFY", image("r1", 5, response={"text": "thanks"}), image("r1", 5)),
+            (
+                "MODIFY",
+                image("r1", 5, response={"text": "thanks", "updatedAt": NOW.isoformat()}),
+                image("r1", 5),
+            ),
         ]
     )
 
-    assert list(facts) == ["r1"]
+    assert list(seen["d-1"]) == ["r1"]
 
 
 def test_a_removed_rating_is_handed_over_as_gone() -> None:
-    facts = batch_seen_by_recompute(
-        [("INSERT", image("r1", 5), None), ("REMOVE", None, image("r1", 5))]
-    )
+    seen = recomputed([("INSERT", image("r1", 5), None), ("REMOVE", None, image("r1", 5))])
 
-    assert facts == {"r1": None}
+    assert seen["d-1"] == {"r1": None}
+
+
+def test_a_response_alone_recomputes_nothing() -> None:
+    reply = {"text": "thanks", "updatedAt": NOW.isoformat()}
+
+    assert recomputed([("MODIFY", image("r1", 5, response=reply), image("r1", 5))]) == {}
+
+
+def test_an_item_the_api_could_not_read_fails_its_record_and_counts_nowhere() -> None:
+    bare = {"ratingId": "r-1", "driverId": "d-1", "ratedAt": NOW.isoformat(), "stars": 5}
+    event = dynamodb_stream_event([("INSERT", bare, None), ("INSERT", image("r2", 4), None)])
+    seen: dict[str, dict[str, Any]] = {}
+    batch = StandingBatch(
+        rating_source, event["Records"], lambda driver, facts: seen.update({driver: dict(facts)})
+    )
+    poison, good = (StreamRecord.model_validate(r) for r in event["Records"])
+
+    with pytest.raises(UnreadableItem, match="deliveryId"):
+        batch.handle_record(poison)
+    batch.handle_record(good)
+
+    assert list(seen["d-1"]) == ["r2"]
 
 
 def test_the_batch_overrides_what_a_lagging_index_still_answers() -> None:

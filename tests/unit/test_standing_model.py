@@ -18,12 +18,14 @@ from flexfleet.standing.model import (
     RatingFact,
     bayesian_rating,
     component_tier,
-    component_view,
     delivery_component,
+    delivery_tiers,
     has_review_evidence,
     overall_tier,
     rating_component,
+    rating_tiers,
 )
+from flexfleet.standing.view import component_view
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 
@@ -138,7 +140,7 @@ def test_the_weakest_component_decides_the_tier() -> None:
     late = delivery_component([delivery(n, late=n % 2 == 0) for n in range(100)], NOW)
 
     assert component_tier("customerRating", ratings.score) is Tier.FANTASTIC
-    assert overall_tier(ratings, late) is Tier.AT_RISK
+    assert overall_tier({**rating_tiers(ratings), **delivery_tiers(late)}) is Tier.AT_RISK
 
 
 def test_the_view_gives_the_next_threshold_and_the_gap() -> None:
@@ -247,7 +249,7 @@ def test_the_overall_tier_is_never_above_any_components_tier(
         total=0,
     )
 
-    tier = overall_tier(ratings, deliveries)
+    tier = overall_tier({**rating_tiers(ratings), **delivery_tiers(deliveries)})
 
     assert tier <= component_tier("customerRating", score)
     assert tier <= component_tier("onTimeRate", on_time)

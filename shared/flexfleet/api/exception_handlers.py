@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
 from flexfleet import errors
+from flexfleet.api.errors import PayloadTooLarge, UnsupportedMediaType
 
 logger = Logger(child=True)
 
@@ -28,6 +29,13 @@ class ErrorBody(BaseModel):
     message: str
     code: str
     field: str | None = None
+
+
+class GatewayError(BaseModel):
+    """An answer API Gateway writes itself, such as its 401 for a missing or refused token:
+    {"message": "Unauthorized"}. Its shape cannot be changed."""
+
+    message: str
 
 
 class ValidationProblem(BaseModel):
@@ -42,19 +50,21 @@ class ValidationErrorBody(ErrorBody):
     errors: list[ValidationProblem] = []
 
 
+_MODEL_OF_STATUS: dict[int, Any] = {
+    HTTPStatus.UNAUTHORIZED: GatewayError,  # the JWT authorizer's, before any function
+    HTTPStatus.UNPROCESSABLE_ENTITY: ValidationErrorBody,
+    # Ours over 64 KiB; API Gateway's own over its 10 MB quota.
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: ErrorBody | GatewayError,
+}
+
+
 def error_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
     """OpenAPI entries for error answers. Every route may answer 400, 413, 415 and 422: the
     body checks run before routing, whatever the method, and validation covers every input."""
     return {
         status: {
             "description": HTTPStatus(status).phrase,
-            "content": {
-                "application/json": {
-                    "model": ValidationErrorBody
-                    if status == HTTPStatus.UNPROCESSABLE_ENTITY
-                    else ErrorBody
-                }
-            },
+            "content": {"application/json": {"model": _MODEL_OF_STATUS.get(status, ErrorBody)}},
         }
         for status in sorted({*statuses, 400, 413, 415, 422})
     }
@@ -76,8 +86,8 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], HTTPStatus] = {
     errors.Forbidden: HTTPStatus.FORBIDDEN,
     errors.NotFound: HTTPStatus.NOT_FOUND,
     errors.Conflict: HTTPStatus.CONFLICT,
-    errors.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-    errors.UnsupportedMediaType: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    UnsupportedMediaType: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     errors.Unprocessable: HTTPStatus.UNPROCESSABLE_ENTITY,
 }
 

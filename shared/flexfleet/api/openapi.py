@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -9,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from flexfleet.api.exception_handlers import documented
-from flexfleet.api.resolver import http_resolver, http_router
+from flexfleet.api.resolver import HttpApiResolver, http_resolver, http_router
 from flexfleet.api.routes import deliveries, disputes, platform, ratings, standing
 
 router = http_router()
@@ -39,6 +40,13 @@ ROUTERS = (
 )
 
 
+def _needs_no_token(app: HttpApiResolver) -> set[tuple[str, str]]:
+    """The operations declared with `security=[]`. Powertools drops an empty list (it tests it for
+    truth), which would leave them under the global bearer requirement."""
+    routes = app._static_routes + app._dynamic_routes  # noqa: SLF001 - no public listing
+    return {(route.method.lower(), route.openapi_path) for route in routes if route.security == []}
+
+
 @cache
 def openapi_document() -> str:
     app = http_resolver()
@@ -51,4 +59,7 @@ def openapi_document() -> str:
         security_schemes={"cognitoJwt": HTTPBearer(bearerFormat="JWT")},
         security=[{"cognitoJwt": []}],
     )
-    return app.get_openapi_json_schema()
+    document = json.loads(app.get_openapi_json_schema())
+    for method, path in _needs_no_token(app):
+        document["paths"][path][method]["security"] = []
+    return json.dumps(document, separators=(",", ":"))

@@ -1,13 +1,15 @@
-"""Checks a request body before anything reads it: size, media type, JSON."""
+"""Checks a request body before anything reads it: size, media type, encoding, JSON."""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 from collections.abc import Mapping
 from typing import Any
 
-from flexfleet.errors import BadRequest, DomainError, PayloadTooLarge, UnsupportedMediaType
+from flexfleet.api.errors import PayloadTooLarge, UnsupportedMediaType
+from flexfleet.errors import BadRequest, DomainError
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -19,12 +21,26 @@ def _is_json_media_type(content_type: str | None) -> bool:
     )
 
 
+def _not_a_number(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number (RFC 8259)")
+
+
 def body_problem(event: Mapping[str, Any], max_bytes: int = MAX_BODY_BYTES) -> DomainError | None:
-    """What is wrong with a non-empty body, if anything: it must be JSON, declared so, and small."""
+    """What is wrong with a non-empty body, if anything: it must be JSON, declared so, and small.
+
+    JSON on the wire is UTF-8 (RFC 8259, section 8.1): a body in UTF-16 or UTF-32, or with a
+    byte order mark, is refused, as are NaN and Infinity, which JSON does not have, although
+    Python's parser takes them.
+    """
     raw = event.get("body")
     if not raw:
         return None
-    data = base64.b64decode(raw) if event.get("isBase64Encoded") else str(raw).encode()
+    try:
+        data = base64.b64decode(raw, validate=True) if event.get("isBase64Encoded") else None
+    except (binascii.Error, ValueError):
+        return BadRequest("the body is marked base64 but is not", field="body")
+    if data is None:
+        data = str(raw).encode("utf-8", "surrogatepass")
     if len(data) > max_bytes:
         return PayloadTooLarge(f"the body is over {max_bytes} bytes", field="body")
     headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
@@ -33,7 +49,19 @@ def body_problem(event: Mapping[str, Any], max_bytes: int = MAX_BODY_BYTES) -> D
             "the body must be sent as application/json", field="content-type"
         )
     try:
-        json.loads(data)
+        # NUL bytes are valid UTF-8, but no JSON text has them outside a string: they are the
+        # mark of UTF-16 or UTF-32.
+        text = data.decode("utf-8") if b"\x00" not in data else None
+    except UnicodeDecodeError:
+        text = None
+    if text is None:
+        return BadRequest("the body is not UTF-8, as JSON must be", field="body")
+    if text.startswith("\ufeff"):
+        return BadRequest(
+            "the body starts with a byte order mark, which JSON forbids", field="body"
+        )
+    try:
+        json.loads(text, parse_constant=_not_a_number)
     except (ValueError, RecursionError) as exc:
         return BadRequest(f"the body is not valid JSON: {exc}", field="body")
     return None

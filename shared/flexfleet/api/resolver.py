@@ -26,10 +26,6 @@ class HttpApiResolver(APIGatewayHttpResolver):
         self._max_body_bytes = max_body_bytes
         register_exception_handlers(self)
 
-    def append_context(self, **additional_context: Any) -> None:
-        """The services routes read from router.context, for this invocation."""
-        super().append_context(**additional_context)  # type: ignore[no-untyped-call]
-
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         problem = body_problem(event, self._max_body_bytes)
         if problem is not None:

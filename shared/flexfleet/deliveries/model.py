@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Literal, Self
+from datetime import datetime
+from typing import Literal, Self
 
-from pydantic import AfterValidator, AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
-from flexfleet.api_model import ApiModel
+from flexfleet.api_model import ApiModel, UtcDatetime
 from flexfleet.ids import Identifier
 
 Outcome = Literal["delivered", "undeliverable", "returned", "cancelled"]
-# Stored in UTC whatever offset it came with: indexes compare times as strings, days by date.
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
 
 
 class PromisedWindow(ApiModel):

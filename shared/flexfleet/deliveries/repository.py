@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flexfleet.attribute_values import from_item as plain_item
-from flexfleet.attribute_values import to_item as attribute_item
-from flexfleet.clock import iso
-from flexfleet.day_index import day_bucket, drivers_on_day
+from pydantic import ValidationError
+
 from flexfleet.deliveries.model import Delivery
-from flexfleet.query_pages import all_items, put_new
-from flexfleet.standing.model import DeliveryFact
+from flexfleet.dynamodb import unreadable
+from flexfleet.dynamodb.attribute_values import from_item as plain_item
+from flexfleet.dynamodb.attribute_values import to_item as attribute_item
+from flexfleet.dynamodb.day_index import day_bucket
+from flexfleet.dynamodb.pages import put_new
+from flexfleet.dynamodb.unreadable import UnreadableItem
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-BY_DRIVER_INDEX = "byDriver"
+TABLE = "deliveries"
 
 
 def to_item(delivery: Delivery) -> dict[str, Any]:
@@ -28,31 +29,25 @@ def to_item(delivery: Delivery) -> dict[str, Any]:
 
 
 def from_item(item: dict[str, Any]) -> Delivery:
-    data = plain_item(item)
-    data["promisedWindow"] = {"start": data.pop("promisedStart"), "end": data.pop("promisedEnd")}
-    data.pop("dayBucket", None)
-    data.setdefault("deliveredAt", None)
-    return Delivery.model_validate(data)
-
-
-def fact_from_item(item: dict[str, Any]) -> DeliveryFact:
-    def when(name: str) -> datetime | None:
-        return datetime.fromisoformat(item[name]["S"]) if name in item else None
-
-    return DeliveryFact(
-        delivery_id=item["deliveryId"]["S"],
-        promised_start=datetime.fromisoformat(item["promisedStart"]["S"]),
-        promised_end=datetime.fromisoformat(item["promisedEnd"]["S"]),
-        delivered_at=when("deliveredAt"),
-        outcome=item["outcome"]["S"],
-        cause=item["cause"]["S"] if "cause" in item else None,
-    )
+    """A delivery from its item (or its stream image); UnreadableItem if it is not one."""
+    try:
+        data = plain_item(item)
+        data["promisedWindow"] = {
+            "start": data.pop("promisedStart"),
+            "end": data.pop("promisedEnd"),
+        }
+        data.pop("dayBucket", None)
+        data.setdefault("deliveredAt", None)
+        return Delivery.model_validate(data)
+    except (KeyError, TypeError, ValueError, ValidationError) as exc:
+        key = {"deliveryId": item.get("deliveryId")}
+        raise UnreadableItem(TABLE, key, str(exc).replace("\n", "; ")) from exc
 
 
 class DeliveryExists(Exception):
-    def __init__(self, existing: Delivery) -> None:
-        super().__init__(existing.delivery_id)
-        self.existing = existing
+    def __init__(self, existing: Delivery | None) -> None:
+        super().__init__("taken")
+        self.existing = existing  # None when the stored one cannot be read
 
 
 class DeliveryRepository:
@@ -64,26 +59,10 @@ class DeliveryRepository:
         """Stores a new delivery; DeliveryExists, carrying the stored one, if the id is taken."""
         stored = put_new(self._client, self.table_name, to_item(delivery), "deliveryId")
         if stored is not None:
-            raise DeliveryExists(from_item(stored))
+            raise DeliveryExists(unreadable.read(from_item, stored))
 
     def get(self, delivery_id: str) -> Delivery | None:
         item = self._client.get_item(
             TableName=self.table_name, Key={"deliveryId": {"S": delivery_id}}
         ).get("Item")
-        return from_item(item) if item else None
-
-    def facts_of_driver(self, driver_id: str, since: datetime) -> list[DeliveryFact]:
-        query: dict[str, Any] = {
-            "TableName": self.table_name,
-            "IndexName": BY_DRIVER_INDEX,
-            "KeyConditionExpression": "driverId = :driver AND promisedStart > :since",
-            "ExpressionAttributeValues": {
-                ":driver": {"S": driver_id},
-                ":since": {"S": iso(since)},
-            },
-        }
-        return [fact_from_item(item) for item in all_items(self._client, **query)]
-
-    def drivers_on_day(self, day: datetime) -> set[str]:
-        """Drivers with a delivery promised on that day, from the day index (never a Scan)."""
-        return drivers_on_day(self._client, self.table_name, day)
+        return unreadable.read(from_item, item) if item else None

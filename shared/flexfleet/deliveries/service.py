@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from flexfleet.clock import Clock, utc_now
+from typing import Protocol
+
+from flexfleet.clock import CLOCK_SKEW, Clock, utc_now
 from flexfleet.deliveries.model import Delivery, DeliveryForDriver, DeliveryReport
-from flexfleet.deliveries.repository import DeliveryExists, DeliveryRepository
-from flexfleet.errors import Conflict, NotFound
+from flexfleet.deliveries.repository import DeliveryExists
+from flexfleet.errors import Conflict, NotFound, Unprocessable
 from flexfleet.identity import Caller, Role
+
+
+class DeliveryStore(Protocol):
+    def add(self, delivery: Delivery) -> None:
+        """Stores a new delivery; DeliveryExists, carrying the stored one, if the id is taken."""
+
+    def get(self, delivery_id: str) -> Delivery | None: ...
 
 
 def _same_report(stored: Delivery, report: DeliveryReport) -> bool:
@@ -14,18 +23,27 @@ def _same_report(stored: Delivery, report: DeliveryReport) -> bool:
 
 
 class DeliveryService:
-    def __init__(self, deliveries: DeliveryRepository, clock: Clock = utc_now) -> None:
+    def __init__(self, deliveries: DeliveryStore, clock: Clock = utc_now) -> None:
         self._deliveries = deliveries
         self._clock = clock
 
     def record(self, caller: Caller, report: DeliveryReport) -> tuple[Delivery, bool]:
         """The delivery and whether it is new. The same report again changes nothing."""
         caller.require(Role.SYSTEM, Role.OPS)
-        delivery = Delivery(**report.model_dump(), recorded_at=self._clock())
+        caller.refuse_own_record(
+            report.driver_id, report.customer_id, what="this delivery", field="deliveryId"
+        )
+        now = self._clock()
+        if report.delivered_at is not None and report.delivered_at > now + CLOCK_SKEW:
+            raise Unprocessable(
+                "deliveredAt is in the future: a delivery is recorded once it has happened",
+                field="deliveredAt",
+            )
+        delivery = Delivery(**report.model_dump(), recorded_at=now)
         try:
             self._deliveries.add(delivery)
         except DeliveryExists as taken:
-            if _same_report(taken.existing, report):
+            if taken.existing is not None and _same_report(taken.existing, report):
                 return taken.existing, False
             raise Conflict(
                 f"delivery {report.delivery_id} was already recorded with other details",

@@ -5,12 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StrictInt
+from pydantic import AwareDatetime, BeforeValidator, Field
 
 from flexfleet.api_model import ApiModel
 from flexfleet.ids import Identifier
 
-Stars = Annotated[StrictInt, Field(ge=1, le=5)]
+
+def _whole_number(value: object) -> object:
+    """JSON has one number type, and JSON Schema counts 4.0 as an integer: so does FlexFleet.
+    4.5, "4" and true are refused."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value
+
+
+Stars = Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=5)]
 
 # Tags a customer may attach. The last four are causes outside the driver's control: a rating
 # of 3 stars or fewer carrying only those does not count against the driver.

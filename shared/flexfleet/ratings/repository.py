@@ -6,23 +6,26 @@ recalculation) and byDisputeStatus (sparse: only disputed ratings, for ops).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flexfleet.attribute_values import from_item as plain_item
-from flexfleet.attribute_values import to_item as attribute_item
-from flexfleet.clock import iso
-from flexfleet.day_index import day_bucket, drivers_on_day
+from pydantic import ValidationError
+
 from flexfleet.deliveries.model import Delivery
 from flexfleet.deliveries.repository import from_item as delivery_from_item
-from flexfleet.pagination import decode_cursor, encode_cursor
-from flexfleet.query_pages import all_items, put_new
+from flexfleet.dynamodb import unreadable
+from flexfleet.dynamodb.attribute_values import from_item as plain_item
+from flexfleet.dynamodb.attribute_values import to_item as attribute_item
+from flexfleet.dynamodb.cursors import decode_cursor, encode_cursor
+from flexfleet.dynamodb.day_index import day_bucket
+from flexfleet.dynamodb.pages import put_new
+from flexfleet.dynamodb.unreadable import UnreadableItem
+from flexfleet.ratings.config import RATING_RETENTION
 from flexfleet.ratings.model import Dispute, DriverResponse, Exclusion, Rating
-from flexfleet.standing.model import RatingFact
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+TABLE = "ratings"
 BY_DRIVER_INDEX = "byDriver"
 BY_DISPUTE_STATUS_INDEX = "byDisputeStatus"
 
@@ -30,14 +33,22 @@ BY_DISPUTE_STATUS_INDEX = "byDisputeStatus"
 def to_item(rating: Rating) -> dict[str, Any]:
     data = rating.model_dump(mode="json", by_alias=True, exclude_none=True)
     data["dayBucket"] = day_bucket(rating.rated_at, rating.driver_id)
+    # DynamoDB's TTL wants epoch seconds.
+    data["purgeAt"] = int((rating.rated_at + RATING_RETENTION).timestamp())
     return attribute_item(data)
 
 
 def from_item(item: dict[str, Any]) -> Rating:
-    data = plain_item(item)
-    for name in ("dayBucket", "disputeStatus", "disputeOpenedAt", "purgeAt"):
-        data.pop(name, None)
-    return Rating.model_validate(_plain(data))
+    """A rating from its item (or its stream image); UnreadableItem if it is not one the API
+    could show. The standing stream reads items through this too, so both agree."""
+    try:
+        data = plain_item(item)
+        for name in ("dayBucket", "disputeStatus", "disputeOpenedAt", "purgeAt"):
+            data.pop(name, None)
+        return Rating.model_validate(_plain(data))
+    except (KeyError, TypeError, ValueError, ValidationError) as exc:
+        key = {"ratingId": item.get("ratingId")}
+        raise UnreadableItem(TABLE, key, str(exc).replace("\n", "; ")) from exc
 
 
 def _plain(value: Any) -> Any:
@@ -47,26 +58,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if type(value).__name__ == "Decimal":
-        return int(value)
+        return int(value) if value == int(value) else float(value)
     return value
 
 
-def fact_from_item(item: dict[str, Any]) -> RatingFact:
-    factors = item.get("factors", {}).get("M", {})
-    return RatingFact(
-        rating_id=item["ratingId"]["S"],
-        stars=int(item["stars"]["N"]),
-        rated_at=datetime.fromisoformat(item["ratedAt"]["S"]),
-        factors={name: int(value["N"]) for name, value in factors.items() if "N" in value},
-        tags=frozenset(t["S"] for t in item.get("tags", {}).get("L", [])),
-        excluded="exclusion" in item,
-    )
-
-
 class RatingExists(Exception):
-    def __init__(self, existing: Rating) -> None:
-        super().__init__(existing.rating_id)
-        self.existing = existing
+    def __init__(self, existing: Rating | None) -> None:
+        super().__init__("taken")
+        self.existing = existing  # None when the stored one cannot be read
 
 
 class RatingRepository:
@@ -91,20 +90,20 @@ class RatingRepository:
         deliveries = found.get(self._deliveries_table_name) or []
         ratings = found.get(self.table_name) or []
         return (
-            delivery_from_item(deliveries[0]) if deliveries else None,
-            from_item(ratings[0]) if ratings else None,
+            unreadable.read(delivery_from_item, deliveries[0]) if deliveries else None,
+            unreadable.read(from_item, ratings[0]) if ratings else None,
         )
 
     def add(self, rating: Rating) -> None:
         stored = put_new(self._client, self.table_name, to_item(rating), "ratingId")
         if stored is not None:
-            raise RatingExists(from_item(stored))
+            raise RatingExists(unreadable.read(from_item, stored))
 
     def get(self, rating_id: str) -> Rating | None:
         item = self._client.get_item(
             TableName=self.table_name, Key={"ratingId": {"S": rating_id}}
         ).get("Item")
-        return from_item(item) if item else None
+        return unreadable.read(from_item, item) if item else None
 
     def page_of_driver(
         self, driver_id: str, limit: int, cursor: str | None
@@ -125,24 +124,8 @@ class RatingRepository:
         if start:
             query["ExclusiveStartKey"] = start
         page = self._client.query(**query)
-        return [from_item(i) for i in page["Items"]], encode_cursor(page.get("LastEvaluatedKey"))
-
-    def facts_of_driver(self, driver_id: str, since: datetime) -> list[RatingFact]:
-        query: dict[str, Any] = {
-            "TableName": self.table_name,
-            "IndexName": BY_DRIVER_INDEX,
-            "KeyConditionExpression": "driverId = :driver AND ratedAt > :since",
-            "ExpressionAttributeValues": {
-                ":driver": {"S": driver_id},
-                ":since": {"S": iso(since)},
-            },
-            "ProjectionExpression": "ratingId, stars, ratedAt, factors, tags, exclusion",
-            "ScanIndexForward": False,
-        }
-        return [fact_from_item(item) for item in all_items(self._client, **query)]
-
-    def drivers_on_day(self, day: datetime) -> set[str]:
-        return drivers_on_day(self._client, self.table_name, day)
+        ratings = unreadable.read_all(from_item, page["Items"])
+        return ratings, encode_cursor(page.get("LastEvaluatedKey"))
 
     # ------------------------------------------------ responses and disputes
     def _update(self, rating_id: str, **update: Any) -> Rating | None:
@@ -156,7 +139,7 @@ class RatingRepository:
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             return None
-        return from_item(result["Attributes"])
+        return unreadable.read(from_item, result["Attributes"])
 
     def set_response(
         self, rating_id: str, driver_id: str, response: DriverResponse
@@ -226,5 +209,6 @@ class RatingRepository:
         if start:
             query["ExclusiveStartKey"] = start
         page = self._client.query(**query)
-        disputes = [d for d in (from_item(i).dispute for i in page["Items"]) if d is not None]
+        ratings = unreadable.read_all(from_item, page["Items"])
+        disputes = [rating.dispute for rating in ratings if rating.dispute is not None]
         return disputes, encode_cursor(page.get("LastEvaluatedKey"))

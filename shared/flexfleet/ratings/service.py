@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from flexfleet.clock import Clock, utc_now
+from flexfleet.deliveries.model import Delivery
 from flexfleet.errors import AlreadyRated, Conflict, NotFound, Unprocessable
 from flexfleet.identity import Caller, Role
+from flexfleet.ratings.config import RATING_DEADLINE
 from flexfleet.ratings.model import (
     DecisionSubmission,
     Dispute,
@@ -18,12 +22,38 @@ from flexfleet.ratings.model import (
     RatingSubmission,
     ResponseSubmission,
 )
-from flexfleet.ratings.repository import RatingExists, RatingRepository
-from flexfleet.standing import config
+from flexfleet.ratings.repository import RatingExists
+
+
+class RatingStore(Protocol):
+    """What the rating rules need of storage: RatingRepository, or an in-memory stand-in."""
+
+    def delivery_and_rating(self, delivery_id: str) -> tuple[Delivery | None, Rating | None]: ...
+
+    def add(self, rating: Rating) -> None:
+        """Stores a new rating; RatingExists, carrying the stored one, if one is there."""
+
+    def get(self, rating_id: str) -> Rating | None: ...
+
+    def page_of_driver(
+        self, driver_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Rating], str | None]: ...
+
+    def set_response(
+        self, rating_id: str, driver_id: str, response: DriverResponse
+    ) -> Rating | None: ...
+
+    def open_dispute(self, dispute: Dispute) -> Rating | None: ...
+
+    def close_dispute(self, decided: Dispute, exclusion: Exclusion | None) -> Rating | None: ...
+
+    def page_of_disputes(
+        self, status: str, limit: int, cursor: str | None
+    ) -> tuple[list[Dispute], str | None]: ...
 
 
 class RatingService:
-    def __init__(self, ratings: RatingRepository, clock: Clock = utc_now) -> None:
+    def __init__(self, ratings: RatingStore, clock: Clock = utc_now) -> None:
         self._ratings = ratings
         self._clock = clock
 
@@ -42,9 +72,12 @@ class RatingService:
         if delivery.outcome != "delivered" or delivery.delivered_at is None:
             raise Unprocessable("only a delivered delivery can be rated", field="deliveryId")
         now = self._clock()
-        if now - delivery.delivered_at > config.RATING_DEADLINE:
+        if now < delivery.delivered_at:
+            raise Unprocessable("this delivery has not arrived yet", field="deliveryId")
+        if now - delivery.delivered_at > RATING_DEADLINE:
             raise Unprocessable(
-                "a delivery can be rated for 30 days after it arrived", field="deliveryId"
+                f"a delivery can be rated for {RATING_DEADLINE.days} days after it arrived",
+                field="deliveryId",
             )
         rating = Rating(
             rating_id=delivery_id,
@@ -61,6 +94,11 @@ class RatingService:
         try:
             self._ratings.add(rating)
         except RatingExists as raced:
+            if raced.existing is None:
+                raise Conflict(
+                    "this delivery has been rated already: one rating per delivery",
+                    field="deliveryId",
+                ) from raced
             raise _second_attempt(raced.existing, submission) from raced
         return rating
 
@@ -117,6 +155,9 @@ class RatingService:
         rating = self._ratings.get(dispute_id)
         if rating is None or rating.dispute is None:
             raise NotFound(f"no dispute {dispute_id}", field="disputeId")
+        caller.refuse_own_record(
+            rating.driver_id, rating.customer_id, what="this dispute", field="disputeId"
+        )
         now = self._clock()
         decided = rating.dispute.model_copy(
             update={

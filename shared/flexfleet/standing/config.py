@@ -22,8 +22,6 @@ RATING_WINDOW = timedelta(days=180)
 # counted (Uber and Instacart drop such ratings).
 EXCUSABLE_MAX_STARS = 3
 EXTERNAL_CAUSE_TAGS = frozenset({"retailer_packaging", "store_delay", "weather", "wrong_address"})
-# A customer may rate a delivery for this long after it arrived.
-RATING_DEADLINE = timedelta(days=30)
 
 # --- Deliveries: on-time and completion rates, smoothed towards a prior ------------------
 # (x + k*p0) / (n + k): k pseudo-deliveries at the prior rate p0.

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from flexfleet.api_model import ApiModel
 from flexfleet.standing import config
 from flexfleet.standing.config import Tier
 
 FACTORS = ("timeliness", "professionalism", "packageCare", "communication", "followedInstructions")
+# The scored components, by the names the API shows them under.
+COMPONENTS = ("customerRating", "onTimeRate", "completionRate")
 
 _SCORE = Decimal("0.0001")
 
@@ -176,54 +177,48 @@ def component_tier(component: str, value: Decimal) -> Tier:
     return Tier.AT_RISK
 
 
-class ComponentView(ApiModel):
-    """A component as a driver sees it: its value, its tier, and the way up."""
-
-    value: Decimal
-    tier: str
-    next_tier: str | None = Field(description="null at the top tier")
-    next_threshold: Decimal | None
-    gap: Decimal | None = Field(description="how far the value is below the next tier's threshold")
+def rating_tiers(rating: RatingComponent) -> dict[str, Tier]:
+    return {"customerRating": component_tier("customerRating", rating.score)}
 
 
-def component_view(component: str, value: Decimal) -> ComponentView:
-    """Tiers come from the exact value. It is shown cut to four decimals, never rounded up, so
-    that a value a hair below a threshold never looks as if it reached it."""
-    tier = component_tier(component, value)
-    shown = value.quantize(_SCORE, ROUND_FLOOR)
-    if tier is Tier.FANTASTIC:
-        return ComponentView(
-            value=shown, tier=tier.label, next_tier=None, next_threshold=None, gap=None
-        )
-    upper = Tier(tier + 1)
-    threshold = config.TIER_THRESHOLDS[component][upper]
-    return ComponentView(
-        value=shown,
-        tier=tier.label,
-        next_tier=upper.label,
-        next_threshold=threshold,
-        gap=threshold - shown,
+def delivery_tiers(deliveries: DeliveryComponent) -> dict[str, Tier]:
+    return {
+        "onTimeRate": component_tier("onTimeRate", deliveries.on_time_rate),
+        "completionRate": component_tier("completionRate", deliveries.completion_rate),
+    }
+
+
+def prior_tiers() -> dict[str, Tier]:
+    """Each component's tier while nothing is known of it: its value is its prior."""
+    return {
+        "customerRating": component_tier("customerRating", config.PRIOR_MEAN_C),
+        "onTimeRate": component_tier("onTimeRate", config.ON_TIME_PRIOR),
+        "completionRate": component_tier("completionRate", config.COMPLETION_PRIOR),
+    }
+
+
+def overall_tier(tiers: Mapping[str, Tier]) -> Tier:
+    """The weakest component decides; a component not computed yet counts at its prior."""
+    return min({**prior_tiers(), **tiers}.values())
+
+
+def rating_evidence(rating: RatingComponent) -> bool:
+    """Enough ratings that even the optimistic reading of them is bad."""
+    return (
+        rating.counted >= config.REVIEW_MIN_RATINGS
+        and rating.upper_bound is not None
+        and rating.upper_bound < config.REVIEW_MAX_UPPER_BOUND
     )
 
 
-def overall_tier(rating: RatingComponent, deliveries: DeliveryComponent) -> Tier:
-    """The weakest component decides."""
-    return min(
-        component_tier("customerRating", rating.score),
-        component_tier("onTimeRate", deliveries.on_time_rate),
-        component_tier("completionRate", deliveries.completion_rate),
+def delivery_evidence(deliveries: DeliveryComponent) -> bool:
+    """Enough deliveries that a poor on-time rate is no accident."""
+    return (
+        deliveries.total >= config.REVIEW_MIN_DELIVERIES
+        and deliveries.on_time_rate < config.REVIEW_MAX_ON_TIME
     )
 
 
 def has_review_evidence(rating: RatingComponent, deliveries: DeliveryComponent) -> bool:
     """Enough evidence that even the optimistic reading is bad."""
-    poor_ratings = (
-        rating.counted >= config.REVIEW_MIN_RATINGS
-        and rating.upper_bound is not None
-        and rating.upper_bound < config.REVIEW_MAX_UPPER_BOUND
-    )
-    late = (
-        deliveries.total >= config.REVIEW_MIN_DELIVERIES
-        and deliveries.on_time_rate < config.REVIEW_MAX_ON_TIME
-    )
-    return poor_ratings or late
+    return rating_evidence(rating) or delivery_evidence(deliveries)

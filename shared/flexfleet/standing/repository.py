@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flexfleet.attribute_values import from_item as plain_item
-from flexfleet.attribute_values import to_attribute
-from flexfleet.query_pages import all_items
+from flexfleet.dynamodb.attribute_values import from_item as plain_item
+from flexfleet.dynamodb.attribute_values import to_attribute
+from flexfleet.dynamodb.pages import all_items
 from flexfleet.standing.config import Tier
+from flexfleet.standing.model import overall_tier
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -21,6 +22,26 @@ if TYPE_CHECKING:
 BY_WARNING_INDEX = "byWarning"
 AS_OF_NAMES = ("ratingsAsOf", "deliveriesAsOf")
 WARNED = "warned"  # the one partition of the sparse byWarning index
+# Where each component's tier is stored.
+TIER_ATTRIBUTES = {
+    "customerRating": "ratingTier",
+    "onTimeRate": "onTimeTier",
+    "completionRate": "completionTier",
+}
+
+
+def stored_tiers(item: dict[str, Any]) -> dict[str, Tier]:
+    """The tiers of the components stored in the item; one never computed is left out."""
+    return {
+        component: Tier(int(item[attribute]))
+        for component, attribute in TIER_ATTRIBUTES.items()
+        if item.get(attribute) is not None
+    }
+
+
+def stored_tier(item: dict[str, Any]) -> Tier:
+    """The tier the stored components give: the model's derivation, from what is stored."""
+    return overall_tier(stored_tiers(item))
 
 
 class StandingRepository:

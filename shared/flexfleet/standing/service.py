@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from flexfleet.api_model import ApiModel
+from datetime import datetime
+from typing import Any, Protocol
+
 from flexfleet.clock import Clock, utc_now
 from flexfleet.errors import NotFound
 from flexfleet.identity import Caller, Role
 from flexfleet.standing import config
-from flexfleet.standing.repository import StandingRepository
-from flexfleet.standing.view import StandingOut, standing_view
+from flexfleet.standing.view import ReviewQueue, StandingOut, standing_view
 
 
-class ReviewQueue(ApiModel):
-    items: list[StandingOut]
+class StandingReader(Protocol):
+    def get(self, driver_id: str) -> dict[str, Any] | None: ...
+
+    def warned_between(self, after: datetime, until: datetime) -> list[dict[str, Any]]: ...
 
 
 class StandingService:
-    def __init__(self, standings: StandingRepository, clock: Clock = utc_now) -> None:
+    def __init__(self, standings: StandingReader, clock: Clock = utc_now) -> None:
         self._standings = standings
         self._clock = clock
 

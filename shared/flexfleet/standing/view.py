@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from pydantic import Field
@@ -12,14 +12,45 @@ from flexfleet.api_model import ApiModel
 from flexfleet.standing import config
 from flexfleet.standing.config import Tier
 from flexfleet.standing.model import (
-    ComponentView,
     DeliveryComponent,
     RatingComponent,
-    component_view,
+    component_tier,
     delivery_component,
     rating_component,
 )
-from flexfleet.standing.recompute import tier_of
+from flexfleet.standing.repository import stored_tier
+
+_SHOWN = Decimal("0.0001")
+
+
+class ComponentView(ApiModel):
+    """A component as a driver sees it: its value, its tier, and the way up."""
+
+    value: Decimal
+    tier: str
+    next_tier: str | None = Field(description="null at the top tier")
+    next_threshold: Decimal | None
+    gap: Decimal | None = Field(description="how far the value is below the next tier's threshold")
+
+
+def component_view(component: str, value: Decimal) -> ComponentView:
+    """Tiers come from the exact value. It is shown cut to four decimals, never rounded up, so
+    that a value a hair below a threshold never looks as if it reached it."""
+    tier = component_tier(component, value)
+    shown = value.quantize(_SHOWN, ROUND_FLOOR)
+    if tier is Tier.FANTASTIC:
+        return ComponentView(
+            value=shown, tier=tier.label, next_tier=None, next_threshold=None, gap=None
+        )
+    upper = Tier(tier + 1)
+    threshold = config.TIER_THRESHOLDS[component][upper]
+    return ComponentView(
+        value=shown,
+        tier=tier.label,
+        next_tier=upper.label,
+        next_threshold=threshold,
+        gap=threshold - shown,
+    )
 
 
 class Counts(ApiModel):
@@ -60,6 +91,10 @@ class StandingOut(ApiModel):
     updated_at: datetime | None
 
 
+class ReviewQueue(ApiModel):
+    items: list[StandingOut]
+
+
 def standing_view(driver_id: str, item: dict[str, Any] | None, now: datetime) -> StandingOut:
     """The view of a stored standing; a driver with nothing recorded stands at the priors."""
     item = item or {}
@@ -71,7 +106,7 @@ def standing_view(driver_id: str, item: dict[str, Any] | None, now: datetime) ->
     deliveries = deliveries or delivery_component([], now)
     warned_at = datetime.fromisoformat(item["warnedAt"]) if "warnedAt" in item else None
     evidence = bool(item.get("ratingEvidence") or item.get("deliveryEvidence"))
-    tier = tier_of(item)
+    tier = stored_tier(item)
     return StandingOut(
         driver_id=driver_id,
         tier=tier.label,

@@ -5,26 +5,31 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
+from flexfleet import composition
+from flexfleet.api.caller import CurrentCaller
 from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
+from flexfleet.clock import CLOCK_SKEW
 from flexfleet.deliveries.model import Delivery, DeliveryForDriver, DeliveryReport
 from flexfleet.deliveries.service import DeliveryService
-from flexfleet.identity import caller_from_event
 from flexfleet.ids import Identifier
 
 router = http_router()
 
-
-def _service() -> DeliveryService:
-    service: DeliveryService = router.context["deliveries"]
-    return service
+Service = Annotated[DeliveryService, Depends(composition.delivery_service)]
 
 
 @router.post(
     "/deliveries",
     summary="Record a delivery (system or ops). The same body again is a no-op (200).",
+    description=(
+        f"deliveredAt may not be more than {CLOCK_SKEW.seconds // 60} minutes ahead of the "
+        "server's clock. Nobody records a delivery they are the driver or the customer of "
+        "(403 own_record)."
+    ),
     tags=["deliveries"],
     responses={
         **documented(Delivery, 401, 403, 409, 422, status=201, description="Recorded"),
@@ -34,8 +39,10 @@ def _service() -> DeliveryService:
         },
     },
 )
-def record_delivery(report: Annotated[DeliveryReport, Body()]) -> Response[Delivery]:
-    delivery, created = _service().record(caller_from_event(router.current_event.raw_event), report)
+def record_delivery(
+    report: Annotated[DeliveryReport, Body()], service: Service, caller: CurrentCaller
+) -> Response[Delivery]:
+    delivery, created = service.record(caller, report)
     return Response(
         status_code=201 if created else 200,
         content_type=content_types.APPLICATION_JSON,
@@ -51,5 +58,7 @@ def record_delivery(report: Annotated[DeliveryReport, Body()]) -> Response[Deliv
 )
 def get_delivery(
     deliveryId: Annotated[Identifier, Path()],  # noqa: N803 - the path's name
+    service: Service,
+    caller: CurrentCaller,
 ) -> Delivery | DeliveryForDriver:
-    return _service().get(caller_from_event(router.current_event.raw_event), deliveryId)
+    return service.get(caller, deliveryId)

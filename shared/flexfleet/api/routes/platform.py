@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from flexfleet.api.caller import CurrentCaller
 from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
 from flexfleet.api_model import ApiModel
-from flexfleet.identity import caller_from_event
 
 health_router = http_router()
 me_router = http_router()
@@ -37,6 +37,5 @@ def health() -> Health:
     tags=["platform"],
     responses=documented(Me, 401),
 )
-def me() -> Me:
-    caller = caller_from_event(me_router.current_event.raw_event)
+def me(caller: CurrentCaller) -> Me:
     return Me(sub=caller.sub, groups=sorted(caller.groups))

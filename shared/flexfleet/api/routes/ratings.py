@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.metrics import MetricUnit
 
+from flexfleet import composition
+from flexfleet.api.caller import CurrentCaller
 from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
-from flexfleet.identity import Caller, caller_from_event
+from flexfleet.errors import AlreadyRated, DomainError
 from flexfleet.ids import Identifier
+from flexfleet.ratings.config import RATING_DEADLINE
 from flexfleet.ratings.model import (
     Dispute,
     DisputeSubmission,
@@ -24,22 +30,20 @@ from flexfleet.ratings.service import RatingService
 
 router = http_router()
 
-
-def _service() -> RatingService:
-    service: RatingService = router.context["ratings"]
-    return service
+Service = Annotated[RatingService, Depends(composition.rating_service)]
 
 
-def _caller() -> Caller:
-    return caller_from_event(router.current_event.raw_event)
+def _count(name: str) -> None:
+    Metrics().add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
 @router.post(
     "/deliveries/<deliveryId>/rating",
-    summary="Rate a delivered delivery (its customer, once, within 30 days)",
+    summary=f"Rate a delivered delivery (its customer, once, within {RATING_DEADLINE.days} days)",
     description=(
         "A second attempt answers 409 and writes nothing: with code already_rated when it "
-        "repeats the stored rating (a retry, safe to treat as done), conflict otherwise."
+        "repeats the stored rating (a retry, safe to treat as done), conflict otherwise. "
+        "Stars and factors are whole numbers: 4 and 4.0 are the same rating."
     ),
     tags=["ratings"],
     responses=documented(Rating, 401, 403, 404, 409, 422, status=201, description="Rated"),
@@ -47,8 +51,18 @@ def _caller() -> Caller:
 def rate_delivery(
     deliveryId: Annotated[Identifier, Path()],  # noqa: N803 - the path's name
     submission: Annotated[RatingSubmission, Body()],
+    service: Service,
+    caller: CurrentCaller,
 ) -> Response[Rating]:
-    rating = _service().submit(_caller(), deliveryId, submission)
+    try:
+        rating = service.submit(caller, deliveryId, submission)
+    except AlreadyRated:
+        _count("RatingsDuplicate")
+        raise
+    except DomainError:
+        _count("RatingsRefused")
+        raise
+    _count("RatingsAccepted")
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=rating)
 
 
@@ -60,10 +74,12 @@ def rate_delivery(
 )
 def driver_ratings(
     driverId: Annotated[Identifier, Path()],  # noqa: N803
+    service: Service,
+    caller: CurrentCaller,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> RatingPage:
-    return _service().page_of_driver(_caller(), driverId, limit, cursor)
+    return service.page_of_driver(caller, driverId, limit, cursor)
 
 
 @router.put(
@@ -75,8 +91,10 @@ def driver_ratings(
 def respond(
     ratingId: Annotated[Identifier, Path()],  # noqa: N803
     submission: Annotated[ResponseSubmission, Body()],
+    service: Service,
+    caller: CurrentCaller,
 ) -> RatingForDriver:
-    return _service().respond(_caller(), ratingId, submission)
+    return service.respond(caller, ratingId, submission)
 
 
 @router.post(
@@ -88,6 +106,8 @@ def respond(
 def dispute(
     ratingId: Annotated[Identifier, Path()],  # noqa: N803
     submission: Annotated[DisputeSubmission, Body()],
+    service: Service,
+    caller: CurrentCaller,
 ) -> Response[Dispute]:
-    opened = _service().dispute(_caller(), ratingId, submission)
+    opened = service.dispute(caller, ratingId, submission)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=opened)

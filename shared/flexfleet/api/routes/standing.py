@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
+from flexfleet import composition
+from flexfleet.api.caller import CurrentCaller
 from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
-from flexfleet.identity import caller_from_event
 from flexfleet.ids import Identifier
-from flexfleet.standing.service import ReviewQueue, StandingService
-from flexfleet.standing.view import StandingOut
+from flexfleet.standing.service import StandingService
+from flexfleet.standing.view import ReviewQueue, StandingOut
 
 router = http_router()
 
-
-def _service() -> StandingService:
-    service: StandingService = router.context["standing"]
-    return service
+Service = Annotated[StandingService, Depends(composition.standing_service)]
 
 
 @router.get(
@@ -27,8 +26,12 @@ def _service() -> StandingService:
     tags=["standing"],
     responses=documented(StandingOut, 401, 403, 404, 422),
 )
-def driver_standing(driverId: Annotated[Identifier, Path()]) -> StandingOut:  # noqa: N803
-    return _service().of_driver(caller_from_event(router.current_event.raw_event), driverId)
+def driver_standing(
+    driverId: Annotated[Identifier, Path()],  # noqa: N803
+    service: Service,
+    caller: CurrentCaller,
+) -> StandingOut:
+    return service.of_driver(caller, driverId)
 
 
 @router.get(
@@ -37,5 +40,5 @@ def driver_standing(driverId: Annotated[Identifier, Path()]) -> StandingOut:  # 
     tags=["standing"],
     responses=documented(ReviewQueue, 401, 403),
 )
-def review_queue() -> ReviewQueue:
-    return _service().review_queue(caller_from_event(router.current_event.raw_event))
+def review_queue(service: Service, caller: CurrentCaller) -> ReviewQueue:
+    return service.review_queue(caller)

@@ -1,4 +1,5 @@
-"""The daily recalculation: the drivers whose windows moved, found through indexes, never a Scan.
+"""The daily sweep: which drivers' standing moved with no new rating or delivery, found through
+indexes, never a Scan (the projector then recomputes each of them).
 
 A driver's standing changes with no new rating or delivery when one ages out of
 its window (180 days for ratings, 90 for deliveries, 30 for the trend) or when
@@ -9,32 +10,38 @@ recomputed too, which repairs drift a lagging index may have left in their recen
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from flexfleet.clock import Clock, utc_now
-from flexfleet.deliveries.repository import DeliveryRepository
-from flexfleet.ratings.repository import RatingRepository
 from flexfleet.standing import config
-from flexfleet.standing.recompute import RecomputeOutcome, StandingRecompute
-from flexfleet.standing.repository import StandingRepository
+from flexfleet.standing.projector import ProjectionOutcome, StandingProjector
+
+
+class DayIndexes(Protocol):
+    def drivers_rated_on(self, day: datetime) -> set[str]: ...
+
+    def drivers_delivering_on(self, day: datetime) -> set[str]: ...
+
+
+class Warnings(Protocol):
+    def warned_between(self, after: datetime, until: datetime) -> list[dict[str, Any]]: ...
 
 
 def _days(edge: datetime) -> list[datetime]:
     return [edge - timedelta(days=n) for n in range(config.RECALCULATION_LOOKBACK_DAYS)]
 
 
-class StandingRecalculation:
+class DailySweep:
     def __init__(
         self,
-        ratings: RatingRepository,
-        deliveries: DeliveryRepository,
-        standings: StandingRepository,
-        recompute: StandingRecompute,
+        sources: DayIndexes,
+        standings: Warnings,
+        projector: StandingProjector,
         clock: Clock = utc_now,
     ) -> None:
-        self._ratings = ratings
-        self._deliveries = deliveries
+        self._sources = sources
         self._standings = standings
-        self._recompute = recompute
+        self._projector = projector
         self._clock = clock
 
     def affected_drivers(self) -> set[str]:
@@ -43,9 +50,9 @@ class StandingRecalculation:
         for day in (
             _days(now - config.RATING_WINDOW) + _days(now - config.TREND_WINDOW) + _days(now)
         ):
-            drivers |= self._ratings.drivers_on_day(day)
+            drivers |= self._sources.drivers_rated_on(day)
         for day in _days(now - config.DELIVERY_WINDOW) + _days(now):
-            drivers |= self._deliveries.drivers_on_day(day)
+            drivers |= self._sources.drivers_delivering_on(day)
         maturing_from = (
             now - config.REVIEW_WARNING_NOTICE - timedelta(days=config.RECALCULATION_LOOKBACK_DAYS)
         )
@@ -55,9 +62,9 @@ class StandingRecalculation:
             drivers.add(str(item["driverId"]))
         return drivers
 
-    def run(self, driver_ids: set[str] | None = None) -> tuple[set[str], RecomputeOutcome]:
+    def run(self, driver_ids: set[str] | None = None) -> tuple[set[str], ProjectionOutcome]:
         """Recomputes the given drivers, or else every affected one."""
         drivers = driver_ids if driver_ids is not None else self.affected_drivers()
         for driver_id in sorted(drivers):
-            self._recompute.everything(driver_id)
-        return drivers, self._recompute.outcome
+            self._projector.everything(driver_id)
+        return drivers, self._projector.outcome

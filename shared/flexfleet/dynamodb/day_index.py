@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flexfleet.query_pages import all_items
+from flexfleet.dynamodb.pages import all_items
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from flexfleet.dynamodb.cursors import decode_cursor, encode_cursor
 from flexfleet.errors import BadRequest
-from flexfleet.pagination import decode_cursor, encode_cursor
 
 KEYS = {"ratingId", "driverId", "ratedAt"}
 KEY = {"ratingId": {"S": "r1"}, "driverId": {"S": "d-1"}, "ratedAt": {"S": "2026-11-21"}}

@@ -1,4 +1,7 @@
-"""recompute_standing: a driver's standing recomputed from the ratings and deliveries tables.
+"""The standing projection: one driver's standing recomputed from its sources and written.
+
+It is called for each driver a stream batch touches, and for each driver the daily sweep
+finds (daily_sweep.py decides who; this module recomputes them).
 
 Each component is recomputed from its source of truth and written only if no
 newer result is stored, so a batch delivered twice, or two batches for one
@@ -15,27 +18,55 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from flexfleet.clock import Clock, utc_now
-from flexfleet.deliveries.repository import DeliveryRepository
-from flexfleet.ratings.repository import RatingRepository
 from flexfleet.standing import config
 from flexfleet.standing.config import Tier
-from flexfleet.standing.events import StandingEvents
 from flexfleet.standing.model import (
     DeliveryFact,
     RatingFact,
-    component_tier,
     delivery_component,
-    has_review_evidence,
+    delivery_evidence,
+    delivery_tiers,
     rating_component,
+    rating_evidence,
+    rating_tiers,
 )
-from flexfleet.standing.repository import StandingRepository
+from flexfleet.standing.repository import TIER_ATTRIBUTES, stored_tier
 
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
-_EMPTY_RATINGS = rating_component([], utc_now())
-_EMPTY_DELIVERIES = delivery_component([], utc_now())
+
+
+class Sources(Protocol):
+    """Where the inputs are read: StandingSources, or an in-memory stand-in."""
+
+    def rating_facts(self, driver_id: str, since: datetime) -> list[RatingFact]: ...
+
+    def delivery_facts(self, driver_id: str, since: datetime) -> list[DeliveryFact]: ...
+
+
+class StandingStore(Protocol):
+    def write_component(
+        self, driver_id: str, fields: dict[str, Any], as_of_name: str, as_of: int, now: datetime
+    ) -> dict[str, Any] | None: ...
+
+    def write_tier(
+        self,
+        driver_id: str,
+        seen: dict[str, Any],
+        new: Tier,
+        now: datetime,
+        change: dict[str, Any] | None = None,
+    ) -> bool: ...
+
+    def clear_pending_change(self, driver_id: str, change: dict[str, Any]) -> None: ...
+
+    def get(self, driver_id: str) -> dict[str, Any] | None: ...
+
+
+class TierChanges(Protocol):
+    def tier_changed(self, driver_id: str, old: str | None, new: str, at: datetime) -> None: ...
 
 
 def _merged(stored: list[Any], batch: Mapping[str, Any], key: str) -> list[Any]:
@@ -55,40 +86,42 @@ def _merged(stored: list[Any], batch: Mapping[str, Any], key: str) -> list[Any]:
 
 
 @dataclass
-class RecomputeOutcome:
+class ProjectionOutcome:
     written: int = 0
-    refused: int = 0  # a newer result was stored already
+    stale: int = 0  # refused: a newer result was stored already
     tier_changes: list[tuple[str, str | None, str]] = field(default_factory=list)
 
 
-class StandingRecompute:
+def _stored(tiers: Mapping[str, Tier]) -> dict[str, int]:
+    return {TIER_ATTRIBUTES[component]: int(tier) for component, tier in tiers.items()}
+
+
+class StandingProjector:
     def __init__(
         self,
-        ratings: RatingRepository,
-        deliveries: DeliveryRepository,
-        standings: StandingRepository,
-        events: StandingEvents,
+        sources: Sources,
+        standings: StandingStore,
+        events: TierChanges,
         clock: Clock = utc_now,
     ) -> None:
-        self._ratings = ratings
-        self._deliveries = deliveries
+        self._sources = sources
         self._standings = standings
         self._events = events
         self._clock = clock
-        self.outcome = RecomputeOutcome()
+        self.outcome = ProjectionOutcome()
 
     def ratings_changed(
         self, driver_id: str, batch: Mapping[str, RatingFact | None] = _NOTHING
     ) -> None:
         as_of, now = time.time_ns() // 1_000_000, self._clock()
         facts = _merged(
-            self._ratings.facts_of_driver(driver_id, now - config.RATING_WINDOW), batch, "rating_id"
+            self._sources.rating_facts(driver_id, now - config.RATING_WINDOW), batch, "rating_id"
         )
         component = rating_component(facts, now)
         fields = {
             "rating": component.model_dump(),
-            "ratingTier": int(component_tier("customerRating", component.score)),
-            "ratingEvidence": has_review_evidence(component, _EMPTY_DELIVERIES),
+            **_stored(rating_tiers(component)),
+            "ratingEvidence": rating_evidence(component),
         }
         self._settle(
             driver_id, self._standings.write_component(driver_id, fields, "ratingsAsOf", as_of, now)
@@ -99,16 +132,15 @@ class StandingRecompute:
     ) -> None:
         as_of, now = time.time_ns() // 1_000_000, self._clock()
         facts = _merged(
-            self._deliveries.facts_of_driver(driver_id, now - config.DELIVERY_WINDOW),
+            self._sources.delivery_facts(driver_id, now - config.DELIVERY_WINDOW),
             batch,
             "delivery_id",
         )
         component = delivery_component(facts, now)
         fields = {
             "deliveries": component.model_dump(),
-            "onTimeTier": int(component_tier("onTimeRate", component.on_time_rate)),
-            "completionTier": int(component_tier("completionRate", component.completion_rate)),
-            "deliveryEvidence": has_review_evidence(_EMPTY_RATINGS, component),
+            **_stored(delivery_tiers(component)),
+            "deliveryEvidence": delivery_evidence(component),
         }
         self._settle(
             driver_id,
@@ -123,12 +155,12 @@ class StandingRecompute:
         """After a component write: publish any change still pending, move the tier if the
         stored components say so, and publish that change (a first tier is no change)."""
         if item is None:
-            self.outcome.refused += 1
+            self.outcome.stale += 1
             return
         self.outcome.written += 1
         for _ in range(3):
             self._publish_pending(driver_id, item)
-            new = tier_of(item)
+            new = stored_tier(item)
             old = item.get("tier")
             if old == new.label:
                 return
@@ -154,13 +186,3 @@ class StandingRecompute:
         at = datetime.fromisoformat(change["changedAt"])
         self._events.tier_changed(driver_id, change["oldTier"], change["newTier"], at)
         self._standings.clear_pending_change(driver_id, change)
-
-
-def tier_of(item: dict[str, Any]) -> Tier:
-    """The weakest stored component decides; a component never computed counts at its prior."""
-    defaults = {
-        "ratingTier": component_tier("customerRating", _EMPTY_RATINGS.score),
-        "onTimeTier": component_tier("onTimeRate", _EMPTY_DELIVERIES.on_time_rate),
-        "completionTier": component_tier("completionRate", _EMPTY_DELIVERIES.completion_rate),
-    }
-    return min(Tier(int(item.get(name, default))) for name, default in defaults.items())

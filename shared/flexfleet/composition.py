@@ -1,0 +1,125 @@
+"""The one place where services are built from settings and clients: every handler gets its
+services here, and routes receive them through Depends() on these providers.
+
+A provider imports what it builds when it is first called, so that each function loads only the
+features it serves: the standing API never loads the ratings repositories. Settings are read
+from the environment then, not at import. Providers of services are cached for the life of the
+execution environment; tests override them (`app.dependency_overrides`) or call them under moto.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import TYPE_CHECKING
+
+from flexfleet.aws_clients import dynamodb_client, events_client
+from flexfleet.settings import FunctionSettings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from flexfleet.deliveries.service import DeliveryService
+    from flexfleet.ratings.service import RatingService
+    from flexfleet.standing.daily_sweep import DailySweep
+    from flexfleet.standing.events import StandingEvents
+    from flexfleet.standing.projector import StandingProjector
+    from flexfleet.standing.service import StandingService
+    from flexfleet.standing.sources import StandingSources
+
+
+class DeliveriesTable(FunctionSettings):
+    deliveries_table_name: str
+
+
+class RatingsTables(DeliveriesTable):
+    ratings_table_name: str
+
+
+class StandingTables(RatingsTables):
+    standing_table_name: str
+    event_bus_name: str
+
+
+class StandingTable(FunctionSettings):
+    standing_table_name: str
+
+
+@cache
+def dynamodb() -> DynamoDBClient:
+    return dynamodb_client()
+
+
+@cache
+def delivery_service() -> DeliveryService:
+    from flexfleet.deliveries.repository import DeliveryRepository
+    from flexfleet.deliveries.service import DeliveryService
+
+    settings = DeliveriesTable.from_environment(os.environ)
+    return DeliveryService(DeliveryRepository(dynamodb(), settings.deliveries_table_name))
+
+
+@cache
+def rating_service() -> RatingService:
+    from flexfleet.ratings.repository import RatingRepository
+    from flexfleet.ratings.service import RatingService
+
+    settings = RatingsTables.from_environment(os.environ)
+    return RatingService(
+        RatingRepository(dynamodb(), settings.ratings_table_name, settings.deliveries_table_name)
+    )
+
+
+@cache
+def standing_service() -> StandingService:
+    from flexfleet.standing.repository import StandingRepository
+    from flexfleet.standing.service import StandingService
+
+    settings = StandingTable.from_environment(os.environ)
+    return StandingService(StandingRepository(dynamodb(), settings.standing_table_name))
+
+
+@cache
+def standing_tables() -> StandingTables:
+    return StandingTables.from_environment(os.environ)
+
+
+@cache
+def standing_sources() -> StandingSources:
+    from flexfleet.standing.sources import StandingSources
+
+    settings = standing_tables()
+    return StandingSources(dynamodb(), settings.ratings_table_name, settings.deliveries_table_name)
+
+
+@cache
+def standing_events() -> StandingEvents:
+    from flexfleet.standing.events import StandingEvents
+
+    # The EventBridge client is made on the first tier change, not at every cold start.
+    return StandingEvents(cache(events_client), standing_tables().event_bus_name)
+
+
+def standing_projector() -> StandingProjector:
+    """A new projector per invocation: its outcome counts what this invocation did."""
+    from flexfleet.standing.projector import StandingProjector
+    from flexfleet.standing.repository import StandingRepository
+
+    settings = standing_tables()
+    return StandingProjector(
+        standing_sources(),
+        StandingRepository(dynamodb(), settings.standing_table_name),
+        standing_events(),
+    )
+
+
+def daily_sweep() -> DailySweep:
+    from flexfleet.standing.daily_sweep import DailySweep
+    from flexfleet.standing.repository import StandingRepository
+
+    settings = standing_tables()
+    return DailySweep(
+        standing_sources(),
+        StandingRepository(dynamodb(), settings.standing_table_name),
+        standing_projector(),
+    )

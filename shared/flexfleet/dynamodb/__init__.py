@@ -1,0 +1,1 @@
+"""The DynamoDB helpers every repository uses: attribute values, query pages, cursors, day index."""

@@ -1,0 +1,134 @@
+"""Imports point down: handler → API routes → services → repositories → DynamoDB helpers.
+
+Read from the source, so that a new module is held to the same rules: a lower layer never
+imports a higher one, features never import each other except through the one module each
+dependency is declared in, and nothing runs at import but definitions.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import ROOT
+
+SHARED = ROOT / "shared"
+PACKAGE = SHARED / "flexfleet"
+FEATURES = ("deliveries", "ratings", "standing")
+FOUNDATION = (
+    "errors",
+    "clock",
+    "ids",
+    "settings",
+    "identity",
+    "api_model",
+    "aws_clients",
+    "dynamodb",
+)
+# The only places one feature reads another: a rating is of a delivery, and standing reads its
+# inputs through a module of its own.
+FEATURE_DEPENDENCIES = {
+    ("ratings", "deliveries"): {"ratings/repository.py", "ratings/service.py"},
+    ("standing", "ratings"): {"standing/sources.py"},
+    ("standing", "deliveries"): {"standing/sources.py"},
+}
+
+
+def imports_of(path: Path) -> set[str]:
+    """The flexfleet modules a file imports, TYPE_CHECKING blocks included."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in found if name.startswith("flexfleet.")}
+
+
+def area(module: str) -> str:
+    return module.split(".")[1]
+
+
+MODULES = {
+    str(path.relative_to(PACKAGE)): imports_of(path) for path in sorted(PACKAGE.rglob("*.py"))
+}
+
+
+@pytest.mark.parametrize(
+    "module", sorted(m for m in MODULES if m.split("/")[0].removesuffix(".py") in FOUNDATION)
+)
+def test_the_foundation_imports_no_feature_and_no_api(module: str) -> None:
+    above = {name for name in MODULES[module] if area(name) in (*FEATURES, "api", "composition")}
+
+    assert above == set()
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.split("/")[0] in FEATURES))
+def test_a_feature_imports_no_api_and_reaches_another_feature_only_where_declared(
+    module: str,
+) -> None:
+    own = module.split("/")[0]
+    others = {area(name) for name in MODULES[module]} & set(FEATURES) - {own}
+
+    assert {name for name in MODULES[module] if area(name) in ("api", "composition")} == set()
+    for other in others:
+        assert module in FEATURE_DEPENDENCIES.get((own, other), set()), f"{module} imports {other}"
+
+
+def test_the_declared_feature_dependencies_have_no_cycle() -> None:
+    pairs = set(FEATURE_DEPENDENCIES)
+
+    assert {(b, a) for a, b in pairs} & pairs == set()
+
+
+def loaded_on_import(module: str) -> dict[str, object]:
+    """Imports a handler in a fresh interpreter: the flexfleet modules it loads, and every call
+    flexfleet or the function made at import time to read the clock."""
+    probe = f"""
+import json, sys
+clock_reads = []
+readers = ("now", "utcnow", "time", "time_ns", "today")
+def watch(frame, event, arg):
+    if event == "c_call" and getattr(arg, "__name__", "") in readers:
+        path = frame.f_code.co_filename
+        if "/shared/flexfleet/" in path or "/functions/" in path:
+            clock_reads.append(f"{{path}}:{{frame.f_lineno}}")
+sys.setprofile(watch)
+import {module}
+sys.setprofile(None)
+print(json.dumps({{"modules": sorted(m for m in sys.modules if m.startswith("flexfleet")),
+                   "clock_reads": clock_reads}}))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={"PYTHONPATH": f"{SHARED}:{ROOT}", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded: dict[str, object] = json.loads(result.stdout.splitlines()[-1])
+    return loaded
+
+
+HANDLERS = sorted(f"functions.{p.parent.name}.app" for p in ROOT.glob("functions/*/app.py"))
+
+
+@pytest.mark.parametrize("handler", HANDLERS)
+def test_nothing_reads_the_clock_at_import(handler: str) -> None:
+    assert loaded_on_import(handler)["clock_reads"] == []
+
+
+def test_the_read_only_standing_api_loads_no_ratings_or_deliveries_code() -> None:
+    modules = loaded_on_import("functions.standing_api.app")["modules"]
+
+    assert isinstance(modules, list)
+    features = {m.split(".")[1] for m in modules if m.startswith("flexfleet.")}
+    assert features & {"ratings", "deliveries"} == set()
+    assert "flexfleet.standing.projector" not in modules
