@@ -8,8 +8,10 @@ rather than in production.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,44 @@ import yaml
 
 from infra.local_runtime.template import Template
 from tests import ROOT
+
+# Lambda's application log levels (LoggingConfig.ApplicationLogLevel).
+LAMBDA_LOG_LEVELS = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}
+
+
+# ------------------------------------------------------------------ log level (13)
+def test_the_log_level_parameter_offers_only_lambdas_application_log_levels(
+    template: Template,
+) -> None:
+    parameter = template.parameters["LogLevel"]
+
+    assert set(parameter["AllowedValues"]) <= LAMBDA_LOG_LEVELS
+    assert parameter["Default"] in parameter["AllowedValues"]
+
+
+def test_every_function_logs_json_at_the_log_level_parameter(template: Template) -> None:
+    for function in template.functions:
+        logging_config = function.properties["LoggingConfig"]
+        assert logging_config["LogFormat"] == "JSON", function.logical_id
+        assert logging_config["ApplicationLogLevel"] == {"Ref": "LogLevel"}, function.logical_id
+
+
+def test_no_function_sets_a_powertools_log_level_that_lambdas_would_override(
+    template: Template,
+) -> None:
+    for function in template.functions:
+        variables = (function.properties.get("Environment") or {}).get("Variables") or {}
+        assert "POWERTOOLS_LOG_LEVEL" not in variables, function.logical_id
+
+
+def test_the_deploy_configuration_asks_for_an_allowed_log_level(template: Template) -> None:
+    config = tomllib.loads((ROOT / "infra" / "samconfig.toml").read_text(encoding="utf-8"))
+    overrides = dict(
+        item.split("=", 1)
+        for item in shlex.split(config["default"]["deploy"]["parameters"]["parameter_overrides"])
+    )
+
+    assert overrides["LogLevel"] in template.parameters["LogLevel"]["AllowedValues"]
 
 
 # ----------------------------------------------------------------- user pool (16)
