@@ -22,6 +22,13 @@ from tests import ROOT
 
 # Lambda's application log levels (LoggingConfig.ApplicationLogLevel).
 LAMBDA_LOG_LEVELS = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"}
+# The HTTP API functions that do work, where a cold start is felt by a person waiting.
+SNAPSTART_FUNCTIONS = {
+    "DeliveriesApiFunction",
+    "RatingsApiFunction",
+    "DisputesApiFunction",
+    "StandingApiFunction",
+}
 
 
 # ------------------------------------------------------------------ log level (13)
@@ -161,3 +168,63 @@ def test_every_checkov_skip_in_the_template_names_a_check_and_says_why(
     for logical_id, skip in skips:
         assert skip["id"].startswith("CKV_"), logical_id
         assert len(skip["comment"].split()) >= 5, (logical_id, skip["id"])
+
+
+# ------------------------------------------------------------------ SnapStart (19)
+def test_the_working_api_functions_restore_from_snapstart_behind_a_live_alias(
+    template: Template,
+) -> None:
+    for logical_id in SNAPSTART_FUNCTIONS:
+        properties = template.function(logical_id).properties
+        assert properties["SnapStart"] == {"ApplyOn": "PublishedVersions"}, logical_id
+        assert properties["AutoPublishAlias"] == "live", logical_id
+        assert any(event.type == "HttpApi" for event in template.function(logical_id).events)
+
+
+def test_a_replaced_snapstart_version_is_deleted_so_its_snapshot_stops_costing(
+    template: Template,
+) -> None:
+    for logical_id in SNAPSTART_FUNCTIONS:
+        assert template.function(logical_id).properties["VersionDeletionPolicy"] == "Delete"
+
+
+def test_a_new_shared_layer_publishes_new_versions_of_the_snapstart_functions(
+    template: Template,
+) -> None:
+    # PublishLambdaVersion counts only for functions that hash all their properties.
+    assert template.properties("SharedLayer")["PublishLambdaVersion"] is True
+    for logical_id in SNAPSTART_FUNCTIONS:
+        properties = template.function(logical_id).properties
+        assert properties["AutoPublishAliasAllProperties"] is True, logical_id
+        assert {"Ref": "SharedLayer"} in properties["Layers"], logical_id
+
+
+def test_a_new_log_level_publishes_new_versions_of_the_snapstart_functions(
+    template: Template,
+) -> None:
+    # A version keeps its log level, and SAM's version hash ignores parameter values; a
+    # version's Description cannot be updated in place, so naming the level replaces it.
+    for logical_id in SNAPSTART_FUNCTIONS:
+        description = template.function(logical_id).properties["VersionDescription"]
+        assert "${LogLevel}" in description["Fn::Sub"], logical_id
+
+
+def test_the_snapstart_functions_use_nothing_snapstart_does_not_support(
+    template: Template,
+) -> None:
+    for logical_id in SNAPSTART_FUNCTIONS:
+        properties = template.function(logical_id).properties
+        major, minor = properties["Runtime"].removeprefix("python").split(".")
+        assert (int(major), int(minor)) >= (3, 12), logical_id
+        assert "ProvisionedConcurrencyConfig" not in properties, logical_id
+        assert "FileSystemConfigs" not in properties, logical_id
+        assert properties.get("EphemeralStorage", {}).get("Size", 512) <= 512, logical_id
+
+
+def test_the_other_functions_publish_no_snapshot_that_would_cost_without_a_user_waiting(
+    template: Template,
+) -> None:
+    for function in template.functions:
+        if function.logical_id not in SNAPSTART_FUNCTIONS:
+            assert "SnapStart" not in function.properties, function.logical_id
+            assert "AutoPublishAlias" not in function.properties, function.logical_id
