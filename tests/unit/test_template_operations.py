@@ -7,16 +7,19 @@ rather than in production.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
 import subprocess
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
+from infra.local_runtime.stack import Stack
 from infra.local_runtime.template import Template
 from tests import ROOT
 
@@ -29,6 +32,38 @@ SNAPSTART_FUNCTIONS = {
     "DisputesApiFunction",
     "StandingApiFunction",
 }
+STREAM_EVENT_TYPES = {"DynamoDB", "Kinesis"}
+# What the code counts with Powertools' Metrics (namespace FlexFleet, dimension service).
+APPLICATION_METRICS = {
+    "RatingsAccepted",
+    "RatingsDuplicate",
+    "RatingsRefused",
+    "ComponentsWritten",
+    "ComponentsStale",
+    "TierChanges",
+    "BatchItemFailures",
+    "UnreadableItems",
+    "DriversRecalculated",
+}
+
+
+def _alarms(template: Template) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: template.properties(logical_id)
+        for logical_id in template.of_type("AWS::CloudWatch::Alarm")
+    }
+
+
+def _alarms_on(
+    template: Template, namespace: str, metric: str, dimensions: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    return [
+        alarm
+        for alarm in _alarms(template).values()
+        if alarm["Namespace"] == namespace
+        and alarm["MetricName"] == metric
+        and alarm["Dimensions"] == dimensions
+    ]
 
 
 # ------------------------------------------------------------------ log level (13)
@@ -64,6 +99,157 @@ def test_the_deploy_configuration_asks_for_an_allowed_log_level(template: Templa
     )
 
     assert overrides["LogLevel"] in template.parameters["LogLevel"]["AllowedValues"]
+
+
+# -------------------------------------------------------------------- alarms (14)
+def test_every_function_has_an_alarm_on_its_errors_and_one_on_its_throttles(
+    template: Template,
+) -> None:
+    for function in template.functions:
+        dimensions = [{"Name": "FunctionName", "Value": {"Ref": function.logical_id}}]
+        for metric in ("Errors", "Throttles"):
+            alarms = _alarms_on(template, "AWS/Lambda", metric, dimensions)
+            assert len(alarms) == 1, (function.logical_id, metric)
+            assert alarms[0]["Statistic"] == "Sum"
+            assert alarms[0]["Threshold"] == 1
+            assert alarms[0]["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_every_stream_triggered_function_has_an_alarm_on_its_iterator_age(
+    template: Template,
+) -> None:
+    stream_functions = {event.function_id for event in template.event_sources(*STREAM_EVENT_TYPES)}
+    assert stream_functions
+
+    for logical_id in stream_functions:
+        dimensions = [{"Name": "FunctionName", "Value": {"Ref": logical_id}}]
+        (alarm,) = _alarms_on(template, "AWS/Lambda", "IteratorAge", dimensions)
+        assert alarm["Statistic"] == "Maximum"
+        assert alarm["Threshold"] == 60_000
+        assert alarm["Period"] * alarm["EvaluationPeriods"] >= 180
+
+
+def test_every_failure_queue_has_an_alarm_on_its_first_visible_message(
+    template: Template,
+) -> None:
+    queues = template.of_type("AWS::SQS::Queue")
+    assert queues
+
+    for logical_id in queues:
+        dimensions = [{"Name": "QueueName", "Value": {"Fn::GetAtt": [logical_id, "QueueName"]}}]
+        (alarm,) = _alarms_on(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible", dimensions)
+        assert alarm["Threshold"] == 1
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_the_http_api_has_5xx_and_p99_latency_alarms_on_its_api_id_alone(
+    template: Template,
+) -> None:
+    # A metric alarm matches one published dimension set exactly: HTTP APIs publish ApiId alone.
+    dimensions = [{"Name": "ApiId", "Value": {"Ref": "HttpApi"}}]
+
+    (errors,) = _alarms_on(template, "AWS/ApiGateway", "5xx", dimensions)
+    (latency,) = _alarms_on(template, "AWS/ApiGateway", "Latency", dimensions)
+
+    assert errors["Statistic"] == "Sum"
+    assert latency["ExtendedStatistic"] == "p99"
+    assert "Statistic" not in latency
+
+
+def test_every_alarm_tells_the_topic_when_it_fires_and_when_it_clears(
+    template: Template,
+) -> None:
+    alarms = _alarms(template)
+    assert alarms
+
+    for logical_id, alarm in alarms.items():
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], logical_id
+        assert alarm["OKActions"] == [{"Ref": "AlarmTopic"}], logical_id
+        assert alarm["TreatMissingData"] == "notBreaching", logical_id
+
+
+def test_the_alarm_topic_is_encrypted_with_a_key_that_cloudwatch_alarms_may_use(
+    template: Template,
+) -> None:
+    # CloudWatch cannot publish to a topic under the AWS managed aws/sns key: its policy,
+    # which nobody can edit, does not grant CloudWatch the key. The topic needs its own.
+    key_ref = template.properties("AlarmTopic")["KmsMasterKeyId"]
+    key = template.resources[key_ref["Ref"]]
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert any(
+        statement["Effect"] == "Allow"
+        and statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(statement["Action"])
+        for statement in statements
+    )
+
+
+def test_the_alarm_email_is_subscribed_only_when_one_is_given(template: Template) -> None:
+    subscription = template.resources["AlarmEmailSubscription"]
+
+    assert subscription["Properties"]["TopicArn"] == {"Ref": "AlarmTopic"}
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+    assert not Stack(template).is_active("AlarmEmailSubscription")
+    assert Stack(template, parameter_overrides={"AlarmEmail": "ops@example.com"}).is_active(
+        "AlarmEmailSubscription"
+    )
+
+
+def _dashboard_metrics(stack: Stack) -> list[tuple[Any, ...]]:
+    (logical_id,) = stack.template.of_type("AWS::CloudWatch::Dashboard")
+    body = json.loads(stack.resolve(stack.template.properties(logical_id)["DashboardBody"]))
+    metrics = []
+    for widget in body["widgets"]:
+        default_stat = widget["properties"].get("stat")
+        for metric in widget["properties"]["metrics"]:
+            options = metric[-1] if isinstance(metric[-1], dict) else {}
+            names = tuple(m for m in metric if not isinstance(m, dict))
+            metrics.append((*names, options.get("stat", default_stat)))
+    return metrics
+
+
+def test_the_dashboard_shows_the_api_every_function_the_stream_and_the_failure_queues(
+    stack: Stack,
+) -> None:
+    metrics = _dashboard_metrics(stack)
+    api = stack.ref("HttpApi")
+
+    for name, stat in [("Count", "Sum"), ("5xx", "Sum"), ("Latency", "p50"), ("Latency", "p99")]:
+        assert ("AWS/ApiGateway", name, "ApiId", api, stat) in metrics
+    for function in stack.template.functions:
+        name = stack.function_name(function.logical_id)
+        for metric in ("Errors", "Throttles", "Duration"):
+            assert any(m[:4] == ("AWS/Lambda", metric, "FunctionName", name) for m in metrics)
+    for event in stack.template.event_sources(*STREAM_EVENT_TYPES):
+        name = stack.function_name(event.function_id)
+        assert ("AWS/Lambda", "IteratorAge", "FunctionName", name, "Maximum") in metrics
+    for queue in stack.template.of_type("AWS::SQS::Queue"):
+        queue_name = stack.get_att(queue, "QueueName")
+        assert any(
+            m[:4] == ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue_name)
+            for m in metrics
+        )
+
+
+def test_the_dashboard_shows_every_application_metric_of_the_flexfleet_service(
+    stack: Stack,
+) -> None:
+    metrics = _dashboard_metrics(stack)
+
+    for name in APPLICATION_METRICS:
+        assert ("FlexFleet", name, "service", "flexfleet", "Sum") in metrics
+
+
+def test_the_outputs_give_the_dashboard_url_and_the_alarm_topic(stack: Stack) -> None:
+    outputs = stack.template.outputs
+    url = stack.resolve(outputs["DashboardUrl"]["Value"])
+
+    assert outputs["AlarmTopicArn"]["Value"] == {"Ref": "AlarmTopic"}
+    assert url.startswith("https://us-east-1.console.aws.amazon.com/cloudwatch/")
+    assert url.endswith(stack.ref("OperationsDashboard"))
 
 
 # ----------------------------------------------------------------- user pool (16)
