@@ -28,7 +28,7 @@ ROLE ?= driver
 SUB ?= d-123
 FN ?= StandingScheduleFunction
 
-.PHONY: help install run token fire test lint typecheck pytest template-check cfn-lint checkov \
+.PHONY: help install run token fire test lint typecheck pytest fuzz template-check cfn-lint checkov \
         sam-validate sam-build bench requirements deploy deployable clean
 
 help: ## list the targets
@@ -54,7 +54,7 @@ token: install ## print a bearer token for the local runtime: make token ROLE=dr
 fire: install ## fire a schedule now on the running local runtime: make fire FN=StandingScheduleFunction
 	@$(BIN)/python -m infra.local_runtime fire $(FN)
 
-test: lint typecheck pytest template-check ## every check: ruff, mypy, pytest, cfn-lint, checkov, sam validate, sam build
+test: lint typecheck pytest fuzz template-check ## every check: ruff, mypy, pytest, fuzz, cfn-lint, checkov, sam validate, sam build
 
 lint: install
 	$(BIN)/ruff check .
@@ -65,6 +65,10 @@ typecheck: install
 
 pytest: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# schemathesis runs in its own uv tool environment: its pins clash with the app's.
+fuzz: install ## schemathesis against a local runtime, once per role, from /openapi.json
+	UV=$(UV) PYTHONPATH=shared $(BIN)/python -m tests.fuzz $(ARGS)
 
 template-check: cfn-lint checkov sam-validate sam-build requirements-check
 

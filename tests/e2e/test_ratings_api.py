@@ -247,3 +247,39 @@ def test_the_openapi_document_describes_exactly_the_templates_routes(app: Api) -
     rating = reply.json["paths"]["/deliveries/{deliveryId}/rating"]["post"]
     assert {"201", "404", "409", "413", "415", "422"} <= set(rating["responses"])
     assert "requestBody" in rating
+
+
+def test_the_openapi_document_says_which_routes_need_no_token_as_the_template_does(
+    app: Api,
+) -> None:
+    document = app.request("GET", "/openapi.json").json
+    template = Template(ROOT / "template.yaml")
+    public = {
+        (e.properties["Method"].lower(), e.properties["Path"])
+        for e in template.event_sources("HttpApi")
+        if (e.properties.get("Auth") or {}).get("Authorizer") == "NONE"
+    }
+
+    marked = {
+        (method, path)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if operation.get("security") == []
+    }
+
+    assert public == marked == {("get", "/health"), ("get", "/openapi.json")}
+    assert document["security"] == [{"cognitoJwt": []}]
+    for method, path in public:
+        assert app.request(method.upper(), path).status == 200
+
+
+def test_a_401_is_documented_as_the_body_api_gateway_writes(app: Api) -> None:
+    document = app.request("GET", "/openapi.json").json
+    reply = app.request("GET", "/me")
+
+    schema = document["paths"]["/me"]["get"]["responses"]["401"]["content"]["application/json"]
+    assert schema["schema"]["$ref"].endswith("/GatewayError")
+    assert reply.status == 401
+    assert reply.json == {"message": "Unauthorized"}
+    gateway_error = document["components"]["schemas"]["GatewayError"]
+    assert set(reply.json) == set(gateway_error["required"])

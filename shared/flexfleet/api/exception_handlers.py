@@ -53,7 +53,10 @@ class ValidationErrorBody(ErrorBody):
 _MODEL_OF_STATUS: dict[int, Any] = {
     HTTPStatus.UNAUTHORIZED: GatewayError,  # the JWT authorizer's, before any function
     HTTPStatus.UNPROCESSABLE_ENTITY: ValidationErrorBody,
-    # Ours over 64 KiB; API Gateway's own over its 10 MB quota.
+    # Ours, or API Gateway's own: a path with an invalid percent-escape is its 400; a path that,
+    # once decoded, matches no route is its 404; a body over its 10 MB quota is its 413.
+    HTTPStatus.BAD_REQUEST: ErrorBody | GatewayError,
+    HTTPStatus.NOT_FOUND: ErrorBody | GatewayError,
     HTTPStatus.REQUEST_ENTITY_TOO_LARGE: ErrorBody | GatewayError,
 }
 
@@ -68,6 +71,12 @@ def error_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
         }
         for status in sorted({*statuses, 400, 413, 415, 422})
     }
+
+
+# A route that needs no token says so with this extension, which the OpenAPI document turns
+# into `security: []`. Powertools drops a route's own `security=[]` (it tests the list for
+# truth), which would leave the route under the global bearer requirement.
+NO_TOKEN = {"x-no-token": True}
 
 
 def documented(

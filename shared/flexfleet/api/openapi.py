@@ -9,8 +9,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from flexfleet.api.exception_handlers import documented
-from flexfleet.api.resolver import HttpApiResolver, http_resolver, http_router
+from flexfleet.api.exception_handlers import NO_TOKEN, documented
+from flexfleet.api.resolver import http_resolver, http_router
 from flexfleet.api.routes import deliveries, disputes, platform, ratings, standing
 
 router = http_router()
@@ -20,7 +20,7 @@ router = http_router()
     "/openapi.json",
     summary="This document; needs no token",
     tags=["platform"],
-    security=[],
+    openapi_extensions=NO_TOKEN,
     responses=documented(dict[str, Any]),
 )
 def document() -> Response[str]:
@@ -40,13 +40,6 @@ ROUTERS = (
 )
 
 
-def _needs_no_token(app: HttpApiResolver) -> set[tuple[str, str]]:
-    """The operations declared with `security=[]`. Powertools drops an empty list (it tests it for
-    truth), which would leave them under the global bearer requirement."""
-    routes = app._static_routes + app._dynamic_routes  # noqa: SLF001 - no public listing
-    return {(route.method.lower(), route.openapi_path) for route in routes if route.security == []}
-
-
 @cache
 def openapi_document() -> str:
     app = http_resolver()
@@ -60,6 +53,8 @@ def openapi_document() -> str:
         security=[{"cognitoJwt": []}],
     )
     document = json.loads(app.get_openapi_json_schema())
-    for method, path in _needs_no_token(app):
-        document["paths"][path][method]["security"] = []
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            if operation.pop(next(iter(NO_TOKEN)), False):
+                operation["security"] = []
     return json.dumps(document, separators=(",", ":"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flexfleet.api.caller import CurrentCaller
-from flexfleet.api.exception_handlers import documented
+from flexfleet.api.exception_handlers import NO_TOKEN, documented
 from flexfleet.api.resolver import http_router
 from flexfleet.api_model import ApiModel
 
@@ -24,7 +24,7 @@ class Me(ApiModel):
     "/health",
     summary="Liveness of the HTTP API; needs no token",
     tags=["platform"],
-    security=[],
+    openapi_extensions=NO_TOKEN,
     responses=documented(Health),
 )
 def health() -> Health:
