@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from infra.local_runtime.client import STATE_FILE, RuntimeClient
+from infra.local_runtime.http_server import PortUnavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Importing moto and boto3 takes a second or two: say at once that something is happening.
+    print("starting the local runtime …", file=sys.stderr, flush=True)
     from infra.local_runtime.control import control_server
     from infra.local_runtime.runtime import LocalRuntime, configure_logging
 
@@ -35,11 +38,16 @@ def _run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     state_file = args.state_dir / STATE_FILE
     try:
-        # Both ports are taken before anything starts, so a busy one fails at once.
+        # Every port is taken before anything starts, so a busy one fails at once.
         control = control_server(runtime, port=args.control_port)
+    except PortUnavailable as refused:
+        print(_cannot_listen(refused), file=sys.stderr)
+        return 1
+    try:
         runtime.start()
-    except OSError as exc:
-        print(f"cannot start the local runtime: {exc} (is it running already?)", file=sys.stderr)
+    except PortUnavailable as refused:
+        control.stop()
+        print(_cannot_listen(refused), file=sys.stderr)
         return 1
     try:
         control.start()
@@ -53,6 +61,30 @@ def _run(args: argparse.Namespace) -> int:
         control.stop()
         runtime.stop()
     return 0
+
+
+# Whose port it is, the option that sets it, and a command line that avoids the clash.
+_PORTS = {
+    "http-api": ("the HTTP API", "--port", 'make run ARGS="--port 3100 --control-port 3101"'),
+    "control": (
+        "the control endpoint",
+        "--control-port",
+        'make run ARGS="--port 3100 --control-port 3101"',
+    ),
+    "aws": ("AWS (moto)", "--aws-port", 'make run ARGS="--aws-port 0"  (0: any free port)'),
+}
+
+
+def _cannot_listen(refused: PortUnavailable) -> str:
+    named, option, example = _PORTS[refused.service]
+    problem = "is in use" if refused.in_use else f"cannot be used: {refused.strerror}"
+    lines = [f"cannot start the local runtime: port {refused.port} ({named}, {option}) {problem}."]
+    if refused.in_use:
+        lines.append("Is the runtime running already? Stop it, or run this one on other ports:")
+    else:
+        lines.append("Run it on other ports:")
+    lines.append(f"  {example}")
+    return "\n".join(lines)
 
 
 def _banner(status: dict[str, Any], control_url: str) -> None:

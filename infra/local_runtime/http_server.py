@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+
+class PortUnavailable(OSError):
+    """A port the runtime cannot listen on; `service` says whose it was meant to be."""
+
+    def __init__(self, service: str, host: str, port: int, reason: OSError) -> None:
+        super().__init__(reason.errno, f"{host}:{port}: {reason.strerror or reason}")
+        self.service, self.host, self.port = service, host, port
+        self.in_use = reason.errno == errno.EADDRINUSE
+
+
+def listening_socket(service: str, host: str, port: int) -> socket.socket:
+    """A socket listening on host:port (0: any free port), or PortUnavailable."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(_Server.request_queue_size)
+    except OSError as exc:
+        sock.close()
+        raise PortUnavailable(service, host, port, exc) from exc
+    return sock
 
 
 class _Server(ThreadingHTTPServer):
@@ -19,7 +43,10 @@ class BackgroundHttpServer:
     def __init__(
         self, handler: type[BaseHTTPRequestHandler], host: str, port: int, name: str, owner: Any
     ) -> None:
-        self._server = _Server((host, port), handler)
+        try:
+            self._server = _Server((host, port), handler)
+        except OSError as exc:
+            raise PortUnavailable(name, host, port, exc) from exc
         self._server.owner = owner  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
 

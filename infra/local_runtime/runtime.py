@@ -16,11 +16,17 @@ from typing import IO, Any
 
 import boto3
 from moto.moto_api._internal.models import moto_api_backend
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from infra.local_runtime.authorizer import JwtAuthorizer, SigningKey, cognito_id_token_claims
 from infra.local_runtime.functions import FunctionConfig, FunctionPool, Invocation
 from infra.local_runtime.gateway import HttpApiGateway, HttpResponse, Route, map_response
+from infra.local_runtime.http_server import listening_socket
 from infra.local_runtime.resources import create_queues, create_tables
 from infra.local_runtime.schedules import Schedule, Scheduler
 from infra.local_runtime.stack import Stack
@@ -28,6 +34,8 @@ from infra.local_runtime.streams import ShardPoller, StreamMapping, shard_ids
 from infra.local_runtime.template import (
     HTTP_API,
     LAYER,
+    QUEUE,
+    TABLE,
     FunctionDefinition,
     Template,
     TemplateError,
@@ -53,6 +61,43 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.offset += seconds
+
+
+class MotoServer:
+    """moto's server on its own thread. Its port is taken in the caller's thread, so a busy
+    one fails at once with PortUnavailable (moto's ThreadedMotoServer would wait forever)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        listening = listening_socket("aws", host, port)
+        try:
+            self._server: BaseWSGIServer = make_server(
+                host,
+                listening.getsockname()[1],
+                DomainDispatcherApplication(create_backend_app),
+                threaded=True,
+                request_handler=MotoRequestHandler,
+                fd=listening.fileno(),
+            )
+        finally:
+            listening.close()  # the server holds its own duplicate of the socket
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._server.shutdown()
+        self._server.server_close()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @dataclass(frozen=True)
@@ -154,7 +199,7 @@ class LocalRuntime:
         self.pollers: list[ShardPoller] = []
         self.scheduler: Scheduler | None = None
         self.gateway: HttpApiGateway | None = None
-        self._moto: ThreadedMotoServer | None = None
+        self._moto: MotoServer | None = None
 
     # ---------------------------------------------------------------- start
     def start(self) -> LocalRuntime:
@@ -166,16 +211,7 @@ class LocalRuntime:
             raise
 
     def _start(self) -> LocalRuntime:
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._aws_port, verbose=False)
-        self._moto.start()
-        create_tables(self.stack, self.client("dynamodb"))
-        create_queues(self.stack, self.client("sqs"))
-        functions = [f for f in self.template.functions if self.stack.is_active(f.logical_id)]
-        self.pools = {
-            fn.logical_id: FunctionPool(self._function_config(fn), self._function_log)
-            for fn in functions
-        }
-        # The port is taken first, so that a busy one fails fast, before any sandbox starts.
+        # Both ports are taken before anything starts, so that a busy one fails at once.
         self.gateway = HttpApiGateway(
             self._routes(),
             self.invoke_http,
@@ -184,7 +220,21 @@ class LocalRuntime:
             host=self._host,
             port=self._port,
         )
+        self._moto = MotoServer("127.0.0.1", self._aws_port)
+        log.info("starting moto on %s …", self._moto.endpoint)
+        self._moto.start()
+        tables = [t for t in self.template.of_type(TABLE) if self.stack.is_active(t)]
+        queues = [q for q in self.template.of_type(QUEUE) if self.stack.is_active(q)]
+        log.info("creating %s and %s …", _count(len(tables), "table"), _count(len(queues), "queue"))
+        create_tables(self.stack, self.client("dynamodb"))
+        create_queues(self.stack, self.client("sqs"))
+        functions = [f for f in self.template.functions if self.stack.is_active(f.logical_id)]
+        self.pools = {
+            fn.logical_id: FunctionPool(self._function_config(fn), self._function_log)
+            for fn in functions
+        }
         if self._prewarm:
+            log.info("warming %s …", _count(len(self.pools), "function"))
             with ThreadPoolExecutor(max_workers=4) as pool:
                 list(pool.map(lambda p: p.prewarm(), self.pools.values()))
         self._start_streams()
@@ -208,8 +258,7 @@ class LocalRuntime:
     @property
     def aws_endpoint(self) -> str:
         assert self._moto is not None, "start() first"
-        host, port = self._moto.get_host_and_port()
-        return f"http://{host}:{port}"
+        return self._moto.endpoint
 
     @property
     def api_url(self) -> str:

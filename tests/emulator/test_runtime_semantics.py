@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import signal
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -169,16 +170,53 @@ def test_ctrl_c_in_the_terminal_stops_every_sandbox_without_a_traceback(tmp_path
     assert not (tmp_path / "runtime.json").exists()
 
 
-def test_a_busy_port_stops_the_runtime_at_once_with_a_message(probes: Api, tmp_path: Path) -> None:
-    busy_port = int(probes.base_url.rsplit(":", 1)[1])
+@pytest.mark.parametrize(
+    ("option", "named", "hint"),
+    [
+        ("--port", "the HTTP API", 'make run ARGS="--port 3100 --control-port 3101"'),
+        (
+            "--control-port",
+            "the control endpoint",
+            'make run ARGS="--port 3100 --control-port 3101"',
+        ),
+        ("--aws-port", "AWS (moto)", 'make run ARGS="--aws-port 0"'),
+    ],
+)
+def test_a_busy_port_stops_the_runtime_at_once_with_a_message(
+    tmp_path: Path, option: str, named: str, hint: str
+) -> None:
     log_path = tmp_path / "runtime.log"
+    with socket.socket() as busy, log_path.open("w") as log:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        runtime = RuntimeProcess(
+            FIXTURE_TEMPLATE, tmp_path, log=log, extra_args=(option, str(port)), startup_timeout=20
+        )
+        started = time.monotonic()
 
-    with log_path.open("w") as log, pytest.raises(RuntimeError, match="exited with 1"):
-        RuntimeProcess(FIXTURE_TEMPLATE, tmp_path, port=busy_port, log=log).start()
+        with pytest.raises(RuntimeError, match="exited with 1"):
+            runtime.start()
 
+    assert time.monotonic() - started < 10
     text = log_path.read_text()
     assert "cannot start the local runtime" in text
+    assert f"port {port} ({named}, {option}) is in use" in text
+    assert hint in text
     assert "Traceback" not in text
+    assert "creating" not in text and "warming" not in text  # nothing was started
+
+
+def test_the_runtime_says_what_it_is_doing_before_its_banner(probes: Api) -> None:
+    lines = probes.log_path.read_text().splitlines()
+    banner = next(i for i, line in enumerate(lines) if line.startswith("HTTP API "))
+
+    progress = " / ".join(lines[:banner])
+
+    assert "starting moto" in progress
+    assert "creating 1 table and 1 queue" in progress
+    assert "warming 4 functions" in progress
+    assert progress.index("starting moto") < progress.index("creating") < progress.index("warming")
 
 
 @pytest.mark.parametrize(
