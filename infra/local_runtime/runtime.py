@@ -96,6 +96,20 @@ class MotoServer:
         self._server.server_close()
 
 
+def _log_controls(logging_config: dict[str, Any]) -> dict[str, str]:
+    """What Lambda's advanced logging controls put in the environment of a JSON-logging function.
+
+    Lambda sets AWS_LAMBDA_LOG_FORMAT and AWS_LAMBDA_LOG_LEVEL (INFO unless ApplicationLogLevel
+    says otherwise); Powertools' Logger lets the latter win over POWERTOOLS_LOG_LEVEL. Lambda
+    also drops application logs below that level and system logs below SystemLogLevel; here
+    the function's own logs go to the terminal unfiltered, and there are no system logs.
+    """
+    if str(logging_config.get("LogFormat", "Text")).upper() != "JSON":
+        return {}
+    level = str(logging_config.get("ApplicationLogLevel") or "INFO").upper()
+    return {"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": level}
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
@@ -281,7 +295,8 @@ class LocalRuntime:
         fn = FunctionDefinition(template_fn.logical_id, self.stack.resolve(template_fn.properties))
         props = fn.properties
         name = self.stack.function_name(fn.logical_id)
-        log_group = (props.get("LoggingConfig") or {}).get("LogGroup") or f"/aws/lambda/{name}"
+        logging_config = props.get("LoggingConfig") or {}
+        log_group = logging_config.get("LogGroup") or f"/aws/lambda/{name}"
         layer_dirs = []
         for layer in props.get("Layers") or []:
             owner = next(
@@ -319,6 +334,7 @@ class LocalRuntime:
             "AWS_SAM_LOCAL": "true",
             "LAMBDA_TASK_ROOT": str(code_dir),
             "_HANDLER": fn.handler,
+            **_log_controls(logging_config),
         }
         reserved = props.get("ReservedConcurrentExecutions")
         return FunctionConfig(

@@ -35,6 +35,23 @@ def test_a_function_gets_its_template_environment_and_a_context_that_counts_down
     assert body["env"]["AWS_LAMBDA_FUNCTION_NAME"] == "flexfleet-ProbeFunction"
 
 
+def test_a_function_with_json_logs_gets_its_application_log_level_as_lambda_sets_it(
+    probes: Api,
+) -> None:
+    env = probes.request("GET", "/context").json["env"]
+
+    # Globals' LoggingConfig: LogFormat JSON, ApplicationLogLevel !Ref LogLevel (DEBUG).
+    assert env["AWS_LAMBDA_LOG_FORMAT"] == "JSON"
+    assert env["AWS_LAMBDA_LOG_LEVEL"] == "DEBUG"
+
+
+def test_a_functions_own_logging_config_is_merged_over_the_globals_one(probes: Api) -> None:
+    env = probes.request("GET", "/aliased/context").json["env"]
+
+    assert env["AWS_LAMBDA_LOG_FORMAT"] == "JSON"
+    assert env["AWS_LAMBDA_LOG_LEVEL"] == "WARN"
+
+
 def test_a_function_that_overruns_its_timeout_fails_with_a_500(probes: Api) -> None:
     before = len(probes.runtime.invocations())
 
@@ -215,7 +232,7 @@ def test_the_runtime_says_what_it_is_doing_before_its_banner(probes: Api) -> Non
 
     assert "starting moto" in progress
     assert "creating 1 table and 1 queue" in progress
-    assert "warming 4 functions" in progress
+    assert "warming 5 functions" in progress
     assert progress.index("starting moto") < progress.index("creating") < progress.index("warming")
 
 
