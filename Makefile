@@ -101,7 +101,11 @@ sam-build: $(UV) requirements-check
 # The layer's requirements are exported from uv.lock, never written by hand: the project's
 # runtime `dependencies` only. --no-default-groups leaves out every dependency group
 # (dev, and local which dev includes); --no-dev alone would keep a group made default later.
-EXPORT_REQUIREMENTS := $(UV) export --locked --no-default-groups --no-hashes --no-header --no-annotate --quiet
+# botocore and what it needs are the Lambda runtime's (it ships boto3): aws-xray-sdk asks for
+# botocore, and a copy in the layer would shadow the runtime's and add tens of megabytes.
+RUNTIME_PROVIDED := botocore urllib3 python-dateutil six
+EXPORT_REQUIREMENTS := $(UV) export --locked --no-default-groups --no-hashes --no-header --no-annotate --quiet \
+  $(foreach package,$(RUNTIME_PROVIDED),--no-emit-package $(package))
 requirements: $(UV) ## regenerate shared/requirements.txt from uv.lock
 	$(EXPORT_REQUIREMENTS) -o shared/requirements.txt
 

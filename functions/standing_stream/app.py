@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -14,17 +14,29 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from flexfleet import composition
+from flexfleet import composition, snapstart
 from flexfleet.standing.stream import StreamRecord, standing_batch
 
 logger = Logger()
 metrics = Metrics()
+# Traced: a batch's DynamoDB and EventBridge calls show in X-Ray. Worth its cold start (see
+# README, Tracing) where no user waits; patching botocore alone keeps that cost down.
+tracer = Tracer(patch_modules=["botocore"])
+
+
+def prime() -> None:
+    """Builds the clients now, what the first batch would otherwise pay for."""
+    composition.standing_projector()
+
+
+snapstart.before_snapshot(prime)
 # Our own record model: BatchProcessor's annotation names only Powertools' parser models.
 processor = BatchProcessor(EventType.DynamoDBStreams, model=StreamRecord)  # type: ignore[arg-type]
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
+@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     tables, projector = composition.standing_tables(), composition.standing_projector()
     source, batch = standing_batch(

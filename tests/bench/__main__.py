@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -30,14 +32,17 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 
 BASELINE_SNIPPET = "import boto3\nboto3.client('dynamodb')\n"
-# A handler's clients are built by its cached factories (functools.cache), called here once.
+# A handler's services and clients are built on its first request, or before SnapStart's
+# snapshot, by its priming: done here, after the import, so that both are counted.
 HANDLER_SNIPPET = """
-import functools, importlib
+import importlib
 module = importlib.import_module("app")
-for value in list(vars(module).values()):
-    factory = callable(value) and hasattr(value, "cache_clear")
-    if factory and getattr(value, "__module__", "") == "app":
-        value()
+from flexfleet.api.handler import prime
+from flexfleet.api.resolver import HttpApiResolver
+if isinstance(getattr(module, "app", None), HttpApiResolver):
+    prime(module.app)
+elif hasattr(module, "prime"):
+    module.prime()
 """
 CHILD = """
 import sys, time
@@ -71,11 +76,8 @@ def fresh_process_seconds(snippet: str, path: list[Path], env: dict[str, str]) -
     return float(result.stdout.strip().splitlines()[-1])
 
 
-def cold_starts(runs: int) -> None:
-    print(f"\n== cold start: a fresh process imports a handler, makes its clients ({runs} runs)")
-    print("   ratio = handler p50 / (import boto3 + boto3.client('dynamodb')) p50; target <= 1.4x")
-    template = Template(TEMPLATE)
-    stack = Stack(template)
+def _function_env(template: Template, stack: Stack) -> dict[str, str]:
+    """The functions' environment, as the template gives it, with fake credentials."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "AWS_REGION": "us-east-1",
@@ -87,13 +89,23 @@ def cold_starts(runs: int) -> None:
         "AWS_SAM_LOCAL": "true",
         "POWERTOOLS_SERVICE_NAME": "flexfleet",
     }
+    for fn in template.functions:
+        variables = (fn.properties.get("Environment") or {}).get("Variables") or {}
+        env.update({k: str(v) for k, v in stack.resolve(variables).items()})
+    return env
+
+
+def cold_starts(runs: int) -> None:
+    print(f"\n== cold start: a fresh process imports a handler, makes its clients ({runs} runs)")
+    print("   ratio = handler p50 / (import boto3 + boto3.client('dynamodb')) p50; target <= 1.4x")
+    template = Template(TEMPLATE)
+    stack = Stack(template)
+    env = _function_env(template, stack)
     shared = ROOT / "shared"
     samples: dict[str, list[float]] = {"baseline": []}
     functions = {fn.logical_id: fn for fn in template.functions}
-    for name, fn in functions.items():
+    for name in functions:
         samples[name] = []
-        variables = (fn.properties.get("Environment") or {}).get("Variables") or {}
-        env.update({k: str(v) for k, v in stack.resolve(variables).items()})
     for _ in range(runs):  # interleaved, so that noise hits every series alike
         samples["baseline"].append(fresh_process_seconds(BASELINE_SNIPPET, [], env))
         for name, fn in functions.items():
@@ -105,6 +117,106 @@ def cold_starts(runs: int) -> None:
         ratio = statistics.median(samples[name]) / base
         verdict = "ok" if ratio <= 1.4 else "OVER TARGET"
         print(f"   {name:28} {summary(samples[name])}   ratio {ratio:5.2f}x  {verdict}")
+
+
+FIRST_REQUEST_SNIPPET = """
+import importlib, json, sys, time
+sys.path.insert(0, "tests-root")
+from tests.factories import http_api_event, lambda_context
+module = importlib.import_module("app")
+started = time.perf_counter()
+if PRIME:
+    from flexfleet.api.handler import prime
+    prime(module.app)
+primed = time.perf_counter()
+event = http_api_event("GET", PATH, route_key=ROUTE_KEY, path_parameters=PARAMETERS,
+                       claims={"sub": "r-1", "cognito:groups": "[retailer]"})
+answer = module.lambda_handler(event, lambda_context())
+assert answer["statusCode"] == 403, answer
+print(json.dumps([primed - started, time.perf_counter() - primed]))
+"""
+
+
+def first_requests(runs: int) -> None:
+    """What SnapStart saves: the priming that goes into the snapshot, and the first request."""
+    print(f"\n== SnapStart functions: init priming and the first request ({runs} runs)")
+    print("   primed: the services, clients and validation models are built before the snapshot")
+    template = Template(TEMPLATE)
+    stack = Stack(template)
+    env = {**_function_env(template, stack), "POWERTOOLS_METRICS_NAMESPACE": "FlexFleet"}
+    for fn in template.functions:
+        if "SnapStart" not in fn.properties:
+            continue
+        route = next(
+            e.properties
+            for e in template.event_sources("HttpApi")
+            if e.function_id == fn.logical_id and e.properties["Method"] == "GET"
+        )
+        names = re.findall(r"{(\w+)}", route["Path"])
+        path = re.sub(r"{\w+}", "x-1", route["Path"])
+        series: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+        for _ in range(runs):
+            for primed in (False, True):
+                snippet = (
+                    FIRST_REQUEST_SNIPPET.replace("tests-root", str(ROOT))
+                    .replace("PRIME", str(primed))
+                    .replace("ROUTE_KEY", repr(f"GET {route['Path']}"))
+                    .replace("PATH", repr(path))
+                    .replace("PARAMETERS", repr(dict.fromkeys(names, "x-1")))
+                )
+                result = subprocess.run(  # noqa: S603 - our own interpreter
+                    [sys.executable, "-c", snippet],
+                    env={**env, "PYTHONPATH": f"{ROOT / fn.code_uri}{os.pathsep}{ROOT / 'shared'}"},
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                if result.returncode != 0:
+                    raise SystemExit(f"a first-request run failed:\n{result.stderr}")
+                series[primed].append(tuple(json.loads(result.stdout.splitlines()[-1])))
+        cold = [first for _, first in series[False]]
+        warm = [first for _, first in series[True]]
+        priming = [prime for prime, _ in series[True]]
+        print(
+            f"   {fn.logical_id:28} priming p50 {statistics.median(priming) * 1000:7.1f} ms   "
+            f"first request p50 {statistics.median(cold) * 1000:6.1f} ms unprimed, "
+            f"{statistics.median(warm) * 1000:5.1f} ms primed"
+        )
+
+
+TRACER_SNIPPET = """
+from aws_lambda_powertools import Tracer
+Tracer(patch_modules=["botocore"])
+import botocore.session
+botocore.session.get_session().create_client("dynamodb")
+"""
+CLIENT_SNIPPET = """
+import botocore.session
+botocore.session.get_session().create_client("dynamodb")
+"""
+
+
+def tracer_cost(runs: int) -> None:
+    """What Powertools' Tracer adds to a cold start, enabled as in Lambda (not as in SAM local)."""
+    print(f"\n== Tracer: its cold-start cost, as enabled in Lambda ({runs} runs)")
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_LAMBDA_FUNCTION_NAME": "bench",
+        "POWERTOOLS_SERVICE_NAME": "flexfleet",
+    }
+    traced: list[float] = []
+    plain: list[float] = []
+    for _ in range(runs):
+        plain.append(fresh_process_seconds(CLIENT_SNIPPET, [ROOT / "shared"], env))
+        traced.append(fresh_process_seconds(TRACER_SNIPPET, [ROOT / "shared"], env))
+    added = (statistics.median(traced) - statistics.median(plain)) * 1000
+    print(f"   {'a DynamoDB client':28} {summary(plain)}")
+    print(f"   {'Tracer, botocore patched':28} {summary(traced)}   adds {added:.0f} ms")
 
 
 class KeepAlive:
@@ -229,6 +341,8 @@ def main() -> None:
     print(f"FlexFleet bench on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     if args.only in (None, "cold"):
         cold_starts(args.runs)
+        first_requests(max(3, args.runs // 3))
+        tracer_cost(args.runs)
     if args.only in (None, "costs"):
         dynamodb_costs.api_path(200)
         dynamodb_costs.stream_path()

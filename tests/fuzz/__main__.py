@@ -27,7 +27,9 @@ CHECKS = (
 )
 
 
-def schemathesis(api_url: str, token: str, role: str, max_examples: int, seed: int) -> int:
+def schemathesis(
+    api_url: str, token: str, role: str, max_examples: int, seed: int, workdir: Path
+) -> int:
     uv = os.environ.get("UV", str(ROOT / ".tools/uv/bin/uv"))
     command = [
         uv, "tool", "run", "--quiet", "--python", sys.executable, "--from", SCHEMATHESIS,
@@ -42,7 +44,8 @@ def schemathesis(api_url: str, token: str, role: str, max_examples: int, seed: i
         "--no-color",
     ]  # fmt: skip
     print(f"== schemathesis as {role}", flush=True)
-    return subprocess.run(command, cwd=ROOT, check=False).returncode
+    # Its own working directory: schemathesis leaves a .schemathesis/ folder behind.
+    return subprocess.run(command, cwd=workdir, check=False).returncode
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         with log_path.open("w") as log, RuntimeProcess(TEMPLATE, Path(state), log=log) as runtime:
             for role in args.roles.split(","):
                 token = runtime.client.token(role, f"fuzz-{role}", ttl_seconds=3600)
-                if schemathesis(runtime.api_url, token, role, args.max_examples, args.seed):
+                answer = schemathesis(
+                    runtime.api_url, token, role, args.max_examples, args.seed, Path(state)
+                )
+                if answer:
                     failed.append(role)
         if failed:
             print(f"the runtime's log: {log_path.read_text()[-4000:]}")

@@ -24,6 +24,10 @@ LAYER_AND_RUNTIME = {
     "boto3",
     "botocore",
     "flexfleet",
+    "aws_xray_sdk",
+    "wrapt",
+    # SnapStart's runtime hooks, in the python3.12+ managed runtimes.
+    "snapshot_restore_py",
 }
 
 
