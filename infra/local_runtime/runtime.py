@@ -96,6 +96,26 @@ class MotoServer:
         self._server.server_close()
 
 
+@dataclass(frozen=True)
+class _Published:
+    """What a function's triggers invoke: $LATEST, or the version behind AutoPublishAlias."""
+
+    version: str
+    qualifier: str  # appended to the function's ARN: "" or ":live"
+    snap_start: bool
+
+
+def _published(props: dict[str, Any]) -> _Published:
+    """With AutoPublishAlias, SAM points every trigger at the alias, so Lambda invokes the
+    version it names: the context's ARN ends with `:live` and the version is a number. Locally
+    that is always version 1. SnapStart applies to published versions only."""
+    alias = props.get("AutoPublishAlias")
+    if not alias:
+        return _Published("$LATEST", "", snap_start=False)
+    apply_on = (props.get("SnapStart") or {}).get("ApplyOn")
+    return _Published("1", f":{alias}", snap_start=apply_on == "PublishedVersions")
+
+
 def _log_controls(logging_config: dict[str, Any]) -> dict[str, str]:
     """What Lambda's advanced logging controls put in the environment of a JSON-logging function.
 
@@ -313,6 +333,7 @@ class LocalRuntime:
             k: str(v) for k, v in ((props.get("Environment") or {}).get("Variables") or {}).items()
         }
         code_dir = self.template.root / fn.code_uri
+        published = _published(props)
         environment = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
@@ -326,10 +347,13 @@ class LocalRuntime:
             "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
             "AWS_LAMBDA_FUNCTION_NAME": name,
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_VERSION": published.version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_mb),
             "AWS_LAMBDA_LOG_GROUP_NAME": str(log_group),
-            "AWS_LAMBDA_LOG_STREAM_NAME": f"{time.strftime('%Y/%m/%d')}/[$LATEST]local",
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"{time.strftime('%Y/%m/%d')}/[{published.version}]local",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": (
+                "snap-start" if published.snap_start else "on-demand"
+            ),
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{props.get('Runtime', 'python')}",
             "AWS_SAM_LOCAL": "true",
             "LAMBDA_TASK_ROOT": str(code_dir),
@@ -340,7 +364,7 @@ class LocalRuntime:
         return FunctionConfig(
             logical_id=fn.logical_id,
             name=name,
-            arn=self.stack.function_arn(fn.logical_id),
+            arn=self.stack.function_arn(fn.logical_id) + published.qualifier,
             handler=fn.handler,
             code_dir=code_dir,
             layer_dirs=tuple(layer_dirs),

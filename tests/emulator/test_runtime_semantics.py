@@ -45,6 +45,60 @@ def test_a_function_with_json_logs_gets_its_application_log_level_as_lambda_sets
     assert env["AWS_LAMBDA_LOG_LEVEL"] == "DEBUG"
 
 
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+
+def test_a_function_with_an_auto_published_alias_is_invoked_through_it(probes: Api) -> None:
+    body = probes.request("GET", "/aliased/context").json
+
+    assert body["arn"] == ARN + "flexfleet-AliasedFunction:live"
+    assert body["env"]["AWS_LAMBDA_FUNCTION_VERSION"] == "1"
+    assert "[1]" in body["env"]["AWS_LAMBDA_LOG_STREAM_NAME"]
+
+
+def test_a_function_without_an_alias_runs_as_latest(probes: Api) -> None:
+    body = probes.request("GET", "/context").json
+
+    assert body["arn"] == ARN + "flexfleet-ProbeFunction"
+    assert body["env"]["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"
+    assert "[$LATEST]" in body["env"]["AWS_LAMBDA_LOG_STREAM_NAME"]
+
+
+def test_ref_and_getatt_of_an_aliased_function_still_name_the_function(probes: Api) -> None:
+    env = probes.request("GET", "/context").json["env"]
+
+    assert env["ALIASED_NAME"] == "flexfleet-AliasedFunction"
+    assert env["ALIASED_ARN"] == ARN + "flexfleet-AliasedFunction"
+
+
+def test_a_snapstart_function_runs_its_hooks_after_init_and_before_its_first_invoke(
+    probes: Api,
+) -> None:
+    body = probes.request("GET", "/aliased/context").json
+
+    assert body["env"]["AWS_LAMBDA_INITIALIZATION_TYPE"] == "snap-start"
+    assert body["hooks"] == ["before 2", "before 1", "after 1", "after 2"]
+
+
+def test_a_failing_after_restore_hook_fails_the_invocation_as_lambda_reports_it(
+    probes: Api,
+) -> None:
+    before = len(probes.runtime.invocations())
+
+    reply = probes.request("GET", "/failing-hook/context")
+
+    assert reply.status == 500
+    entry = only_entry(probes, before, "FailingHookFunction")
+    assert entry["outcome"].startswith("500 error Runtime.AfterRestoreError: the after-restore")
+
+
+def test_a_function_without_snapstart_registers_hooks_that_never_run(probes: Api) -> None:
+    body = probes.request("GET", "/context").json
+
+    assert body["env"]["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand"
+    assert body["hooks"] == []
+
+
 def test_a_functions_own_logging_config_is_merged_over_the_globals_one(probes: Api) -> None:
     env = probes.request("GET", "/aliased/context").json["env"]
 
@@ -183,7 +237,9 @@ def test_ctrl_c_in_the_terminal_stops_every_sandbox_without_a_traceback(tmp_path
     assert exit_code == 0
     assert sandboxes, "the runtime started no sandbox to stop"
     assert not any(Path(f"/proc/{pid}").exists() for pid in sandboxes)
-    assert "Traceback" not in log_path.read_text()
+    # FailingHookFunction's init logs its own traceback at start, as Lambda would; none after.
+    stopping = log_path.read_text().split("stopping the local runtime", 1)[1]
+    assert "Traceback" not in stopping and "KeyboardInterrupt" not in stopping
     assert not (tmp_path / "runtime.json").exists()
 
 
@@ -232,7 +288,7 @@ def test_the_runtime_says_what_it_is_doing_before_its_banner(probes: Api) -> Non
 
     assert "starting moto" in progress
     assert "creating 1 table and 1 queue" in progress
-    assert "warming 5 functions" in progress
+    assert "warming 6 functions" in progress
     assert progress.index("starting moto") < progress.index("creating") < progress.index("warming")
 
 
