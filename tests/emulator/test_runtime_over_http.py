@@ -101,8 +101,11 @@ def test_a_rating_write_reaches_the_stream_function_within_a_second(app: Api) ->
         TableName=status["outputs"]["RatingsTableName"],
         Item={
             "ratingId": {"S": "e2e-r1"},
+            "deliveryId": {"S": "e2e-r1"},
             "driverId": {"S": "e2e-d1"},
+            "customerId": {"S": "e2e-c1"},
             "ratedAt": {"S": rated_at},
+            "deliveredAt": {"S": rated_at},
             "stars": {"N": "4"},
         },
     )
@@ -121,7 +124,7 @@ def test_the_daily_schedule_can_be_fired_now_with_its_input(app: Api) -> None:
     result = app.runtime.fire("StandingScheduleFunction")
 
     assert result["error"] is None
-    assert set(result["payload"]) == {"drivers", "written", "refused", "tierChanges"}
+    assert set(result["payload"]) == {"drivers", "written", "stale", "tierChanges"}
 
 
 def test_every_invocation_is_logged_with_function_trigger_duration_and_status(app: Api) -> None:
