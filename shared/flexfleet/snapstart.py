@@ -3,7 +3,8 @@
 With SnapStart, Lambda runs a function's init once, when a version is published, and restores
 each new execution environment from a snapshot of it. Work done in a before-snapshot hook is
 in the snapshot, so no request pays for it. `snapshot_restore_py` ships with the python3.12+
-managed runtimes; elsewhere (the local runtime, tests) there is no snapshot and nothing to do.
+managed runtimes, and the local runtime gives SnapStart functions a stand-in that runs the hooks
+after init; elsewhere (tests, other functions) there is no snapshot and nothing to do.
 """
 
 from __future__ import annotations
