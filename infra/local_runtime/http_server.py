@@ -1,4 +1,4 @@
-"""A threaded HTTP server on its own background thread: the gateway and the control endpoint."""
+"""Servers on background threads: the gateway, the control endpoint and moto."""
 
 from __future__ import annotations
 
@@ -37,18 +37,13 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
 
 
-class BackgroundHttpServer:
-    """Serves `handler` on host:port (0: any free port); `owner` is reachable as `server.owner`."""
+class ServingThread:
+    """A socketserver-style server (http.server's, or werkzeug's for moto) serving on a daemon
+    thread of its own, with its address as a URL and an orderly stop."""
 
-    def __init__(
-        self, handler: type[BaseHTTPRequestHandler], host: str, port: int, name: str, owner: Any
-    ) -> None:
-        try:
-            self._server = _Server((host, port), handler)
-        except OSError as exc:
-            raise PortUnavailable(name, host, port, exc) from exc
-        self._server.owner = owner  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, name=name, daemon=True)
+    def __init__(self, server: Any, name: str) -> None:
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
 
     @property
     def url(self) -> str:
@@ -62,3 +57,17 @@ class BackgroundHttpServer:
         if self._thread.is_alive():
             self._server.shutdown()  # waits for serve_forever, so only once it runs
         self._server.server_close()
+
+
+class BackgroundHttpServer(ServingThread):
+    """Serves `handler` on host:port (0: any free port); `owner` is reachable as `server.owner`."""
+
+    def __init__(
+        self, handler: type[BaseHTTPRequestHandler], host: str, port: int, name: str, owner: Any
+    ) -> None:
+        try:
+            server = _Server((host, port), handler)
+        except OSError as exc:
+            raise PortUnavailable(name, host, port, exc) from exc
+        server.owner = owner  # type: ignore[attr-defined]
+        super().__init__(server, name)

@@ -26,7 +26,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from infra.local_runtime.authorizer import JwtAuthorizer, SigningKey, cognito_id_token_claims
 from infra.local_runtime.functions import FunctionConfig, FunctionPool, Invocation
 from infra.local_runtime.gateway import HttpApiGateway, HttpResponse, Route, map_response
-from infra.local_runtime.http_server import listening_socket
+from infra.local_runtime.http_server import ServingThread, listening_socket
 from infra.local_runtime.resources import create_queues, create_tables
 from infra.local_runtime.schedules import Schedule, Scheduler
 from infra.local_runtime.stack import Stack
@@ -63,14 +63,14 @@ class Clock:
         self.offset += seconds
 
 
-class MotoServer:
+class MotoServer(ServingThread):
     """moto's server on its own thread. Its port is taken in the caller's thread, so a busy
     one fails at once with PortUnavailable (moto's ThreadedMotoServer would wait forever)."""
 
     def __init__(self, host: str, port: int) -> None:
         listening = listening_socket("aws", host, port)
         try:
-            self._server: BaseWSGIServer = make_server(
+            server: BaseWSGIServer = make_server(
                 host,
                 listening.getsockname()[1],
                 DomainDispatcherApplication(create_backend_app),
@@ -80,20 +80,7 @@ class MotoServer:
             )
         finally:
             listening.close()  # the server holds its own duplicate of the socket
-        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
-
-    @property
-    def endpoint(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-        self._server.server_close()
+        super().__init__(server, "moto")
 
 
 @dataclass(frozen=True)
@@ -255,7 +242,7 @@ class LocalRuntime:
             port=self._port,
         )
         self._moto = MotoServer("127.0.0.1", self._aws_port)
-        log.info("starting moto on %s …", self._moto.endpoint)
+        log.info("starting moto on %s …", self._moto.url)
         self._moto.start()
         tables = [t for t in self.template.of_type(TABLE) if self.stack.is_active(t)]
         queues = [q for q in self.template.of_type(QUEUE) if self.stack.is_active(q)]
@@ -292,7 +279,7 @@ class LocalRuntime:
     @property
     def aws_endpoint(self) -> str:
         assert self._moto is not None, "start() first"
-        return self._moto.endpoint
+        return self._moto.url
 
     @property
     def api_url(self) -> str:

@@ -132,6 +132,8 @@ class Stack:
             kind = self.template.resources[name].get("Type")
             if kind == "AWS::SQS::Queue":
                 return self.attributes.get((name, "QueueUrl"), self.physical_ids[name])
+            if kind == "AWS::SNS::Topic":  # a topic's Ref is its ARN
+                return self.arn("sns", self.physical_ids[name])
             if kind == "AWS::Logs::LogGroup":
                 props = self.template.properties(name)
                 return self.resolve(props["LogGroupName"]) if "LogGroupName" in props else name

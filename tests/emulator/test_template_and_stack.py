@@ -56,11 +56,13 @@ def test_refs_and_getatts_resolve_to_local_names_and_arns(stack: Stack) -> None:
             "issuer": {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"},
             "joined": {"Fn::Join": ["-", [{"Ref": "AWS::StackName"}, "x"]]},
             "gone": {"Ref": "AWS::NoValue"},
+            "topic": {"Ref": "AlarmTopic"},
         }
     )
 
     assert resolved == {
         "table": "flexfleet-RatingsTable",
+        "topic": "arn:aws:sns:us-east-1:123456789012:flexfleet-AlarmTopic",
         "arn": "arn:aws:dynamodb:us-east-1:123456789012:table/flexfleet-RatingsTable",
         "issuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_UserPool",
         "joined": "flexfleet-x",

@@ -30,7 +30,7 @@ CHECKS = (
 def schemathesis(
     api_url: str, token: str, role: str, max_examples: int, seed: int, workdir: Path
 ) -> int:
-    uv = os.environ.get("UV", str(ROOT / ".tools/uv/bin/uv"))
+    uv = str(ROOT / os.environ.get("UV", ".tools/uv/bin/uv"))  # ROOT / an absolute path: itself
     command = [
         uv, "tool", "run", "--quiet", "--python", sys.executable, "--from", SCHEMATHESIS,
         "st", "run", f"{api_url}/openapi.json",
