@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from flexfleet import composition, snapstart
+from flexfleet.metrics import Metric, count
 
 logger = Logger()
 metrics = Metrics()
@@ -39,12 +39,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "stale": outcome.stale,
         "tierChanges": len(outcome.tier_changes),
     }
-    for name, value in (
-        ("DriversRecalculated", len(drivers)),
-        ("ComponentsWritten", outcome.written),
-        ("ComponentsStale", outcome.stale),
-        ("TierChanges", len(outcome.tier_changes)),
-    ):
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    count(Metric.DRIVERS_RECALCULATED, len(drivers))
+    count(Metric.COMPONENTS_WRITTEN, outcome.written)
+    count(Metric.COMPONENTS_STALE, outcome.stale)
+    count(Metric.TIER_CHANGES, len(outcome.tier_changes))
     logger.info("standing recalculated", extra=summary)
     return summary

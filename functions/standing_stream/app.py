@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -15,6 +14,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from flexfleet import composition, snapstart
+from flexfleet.metrics import Metric, count
 from flexfleet.standing.stream import StreamRecord, standing_batch
 
 logger = Logger()
@@ -50,12 +50,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
         event=event, record_handler=batch.handle_record, processor=processor, context=context
     )
     outcome = projector.outcome
-    for name, value in (
-        ("ComponentsWritten", outcome.written),
-        ("ComponentsStale", outcome.stale),
-        ("TierChanges", len(outcome.tier_changes)),
-        ("BatchItemFailures", len(response.get("batchItemFailures", []))),
-    ):
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    count(Metric.COMPONENTS_WRITTEN, outcome.written)
+    count(Metric.COMPONENTS_STALE, outcome.stale)
+    count(Metric.TIER_CHANGES, len(outcome.tier_changes))
+    count(Metric.BATCH_ITEM_FAILURES, len(response.get("batchItemFailures", [])))
     logger.info("standing recomputed", extra={"source": source, "outcome": vars(outcome)})
     return response

@@ -99,3 +99,50 @@ def test_a_stream_batch_counts_what_it_wrote_and_its_failures(
     assert printed["ComponentsWritten"] == 1
     assert printed["TierChanges"] == 1  # the driver's first tier
     assert printed["BatchItemFailures"] == 0
+
+
+def test_deliveries_recorded_and_disputes_opened_and_decided_are_counted(
+    world: World, environment: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from functions.deliveries_api import app as deliveries_api
+    from functions.disputes_api import app as disputes_api
+
+    def call(module: Any, method: str, path: str, key: str, sub: str, role: str, body: Any) -> int:
+        event = http_api_event(
+            method,
+            path,
+            route_key=key,
+            claims={"sub": sub, "cognito:groups": f"[{role}]"},
+            body=json.dumps(body),
+        )
+        return int(module.lambda_handler(event, lambda_context())["statusCode"])
+
+    report = delivery_report("del-1", customer_id="c-1")
+    statuses = [
+        call(deliveries_api, "POST", "/deliveries", "POST /deliveries", "st-1", "system", report),
+        call(deliveries_api, "POST", "/deliveries", "POST /deliveries", "st-1", "system", report),
+        rate("del-1", "c-1", 1),
+        call(
+            ratings_api,
+            "POST",
+            "/ratings/del-1/dispute",
+            "POST /ratings/{ratingId}/dispute",
+            "d-1",
+            "driver",
+            {"reason": "other", "text": "not me"},
+        ),
+        call(
+            disputes_api,
+            "POST",
+            "/disputes/del-1/decision",
+            "POST /disputes/{disputeId}/decision",
+            "ops-1",
+            "ops",
+            {"decision": "rejected", "note": "checked"},
+        ),
+    ]
+
+    assert statuses == [201, 200, 201, 201, 200]
+    printed = metrics_printed(capsys.readouterr().out)
+    assert (printed["DeliveriesRecorded"], printed["DisputesOpened"]) == (1, 1)
+    assert printed["DisputesDecided"] == 1

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from flexfleet.metrics import Metric
 from infra.local_runtime.stack import Stack
 from infra.local_runtime.template import Template
 from tests import ROOT
@@ -34,17 +35,7 @@ SNAPSTART_FUNCTIONS = {
 }
 STREAM_EVENT_TYPES = {"DynamoDB", "Kinesis"}
 # What the code counts with Powertools' Metrics (namespace FlexFleet, dimension service).
-APPLICATION_METRICS = {
-    "RatingsAccepted",
-    "RatingsDuplicate",
-    "RatingsRefused",
-    "ComponentsWritten",
-    "ComponentsStale",
-    "TierChanges",
-    "BatchItemFailures",
-    "UnreadableItems",
-    "DriversRecalculated",
-}
+APPLICATION_METRICS = {metric.value for metric in Metric}
 
 
 def _alarms(template: Template) -> dict[str, dict[str, Any]]:

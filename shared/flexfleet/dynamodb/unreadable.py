@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger
+
+from flexfleet.metrics import Metric, count
 
 T = TypeVar("T")
 logger = Logger(child=True)
@@ -24,7 +25,7 @@ def report(problem: UnreadableItem) -> None:
         "unreadable item",
         extra={"table": problem.table, "key": problem.key, "reason": problem.reason},
     )
-    Metrics().add_metric(name="UnreadableItems", unit=MetricUnit.Count, value=1)
+    count(Metric.UNREADABLE_ITEMS)
 
 
 def read(reader: Callable[[dict[str, Any]], T], item: dict[str, Any]) -> T | None:

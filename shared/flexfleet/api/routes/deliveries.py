@@ -16,6 +16,7 @@ from flexfleet.clock import CLOCK_SKEW
 from flexfleet.deliveries.model import Delivery, DeliveryForDriver, DeliveryReport
 from flexfleet.deliveries.service import DeliveryService
 from flexfleet.ids import Identifier
+from flexfleet.metrics import Metric, count
 
 router = http_router()
 
@@ -43,6 +44,8 @@ def record_delivery(
     report: Annotated[DeliveryReport, Body()], service: Service, caller: CurrentCaller
 ) -> Response[Delivery]:
     delivery, created = service.record(caller, report)
+    if created:
+        count(Metric.DELIVERIES_RECORDED)
     return Response(
         status_code=201 if created else 200,
         content_type=content_types.APPLICATION_JSON,

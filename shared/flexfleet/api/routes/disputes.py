@@ -12,6 +12,7 @@ from flexfleet.api.caller import CurrentCaller
 from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
 from flexfleet.ids import Identifier
+from flexfleet.metrics import Metric, count
 from flexfleet.ratings.model import DecisionSubmission, Dispute, DisputePage
 from flexfleet.ratings.service import RatingService
 
@@ -52,4 +53,6 @@ def decide(
     service: Service,
     caller: CurrentCaller,
 ) -> Dispute:
-    return service.decide(caller, disputeId, submission)
+    decided = service.decide(caller, disputeId, submission)
+    count(Metric.DISPUTES_DECIDED)
+    return decided

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.metrics import MetricUnit
 
 from flexfleet import composition
 from flexfleet.api.caller import CurrentCaller
@@ -16,6 +14,7 @@ from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
 from flexfleet.errors import AlreadyRated, DomainError
 from flexfleet.ids import Identifier
+from flexfleet.metrics import Metric, count
 from flexfleet.ratings.config import RATING_DEADLINE
 from flexfleet.ratings.model import (
     Dispute,
@@ -31,10 +30,6 @@ from flexfleet.ratings.service import RatingService
 router = http_router()
 
 Service = Annotated[RatingService, Depends(composition.rating_service)]
-
-
-def _count(name: str) -> None:
-    Metrics().add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
 @router.post(
@@ -57,12 +52,12 @@ def rate_delivery(
     try:
         rating = service.submit(caller, deliveryId, submission)
     except AlreadyRated:
-        _count("RatingsDuplicate")
+        count(Metric.RATINGS_DUPLICATE)
         raise
     except DomainError:
-        _count("RatingsRefused")
+        count(Metric.RATINGS_REFUSED)
         raise
-    _count("RatingsAccepted")
+    count(Metric.RATINGS_ACCEPTED)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=rating)
 
 
@@ -110,4 +105,5 @@ def dispute(
     caller: CurrentCaller,
 ) -> Response[Dispute]:
     opened = service.dispute(caller, ratingId, submission)
+    count(Metric.DISPUTES_OPENED)
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=opened)

@@ -1,0 +1,30 @@
+"""The application's metrics: every name the functions count, in one place. They go out through
+Powertools' Metrics (CloudWatch's embedded metric format) in the namespace and service the
+template sets, and the template's dashboard shows each of them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+
+class Metric(StrEnum):
+    DELIVERIES_RECORDED = "DeliveriesRecorded"
+    RATINGS_ACCEPTED = "RatingsAccepted"
+    RATINGS_DUPLICATE = "RatingsDuplicate"  # a resubmitted rating, answered already_rated
+    RATINGS_REFUSED = "RatingsRefused"  # refused by a rule: not theirs, too late, rated already
+    DISPUTES_OPENED = "DisputesOpened"
+    DISPUTES_DECIDED = "DisputesDecided"
+    COMPONENTS_WRITTEN = "ComponentsWritten"  # standing components recomputed and stored
+    COMPONENTS_STALE = "ComponentsStale"  # recomputed, but a newer result was stored already
+    TIER_CHANGES = "TierChanges"
+    DRIVERS_RECALCULATED = "DriversRecalculated"  # by the daily sweep
+    BATCH_ITEM_FAILURES = "BatchItemFailures"  # stream records reported failed, to be retried
+    UNREADABLE_ITEMS = "UnreadableItems"  # items the code could not read, skipped
+
+
+def count(metric: Metric, value: int = 1) -> None:
+    """Adds to a metric of this invocation; the handler's log_metrics publishes them all."""
+    Metrics().add_metric(name=metric.value, unit=MetricUnit.Count, value=value)
