@@ -283,3 +283,18 @@ def test_a_401_is_documented_as_the_body_api_gateway_writes(app: Api) -> None:
     assert reply.json == {"message": "Unauthorized"}
     gateway_error = document["components"]["schemas"]["GatewayError"]
     assert set(reply.json) == set(gateway_error["required"])
+
+
+def test_an_id_a_browser_percent_encodes_reaches_its_resource(app: Api) -> None:
+    """encodeURIComponent("store:42") is "store%3A42"; an HTTP API decodes the path."""
+    delivery_id = f"store:{uuid.uuid4().hex[:6]}"
+    now = datetime.now(UTC)
+    report = delivery_report(delivery_id, promised_start=now - timedelta(hours=2))
+    assert post(app, "/deliveries", report, app.runtime.token("system", "st-1")).status == 201
+    ops = app.runtime.token("ops", "ops-1")
+
+    encoded = app.request("GET", f"/deliveries/{delivery_id.replace(':', '%3A')}", token=ops)
+    plain = app.request("GET", f"/deliveries/{delivery_id}", token=ops)
+
+    assert encoded.status == plain.status == 200
+    assert encoded.json["deliveryId"] == delivery_id
