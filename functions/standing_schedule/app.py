@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from flexfleet import composition, snapstart
+from flexfleet import composition
 from flexfleet.metrics import Metric, count
 
 logger = Logger()
@@ -15,14 +15,6 @@ metrics = Metrics()
 # Traced: a batch's DynamoDB and EventBridge calls show in X-Ray. Worth its cold start (see
 # README, Tracing) where no user waits; patching botocore alone keeps that cost down.
 tracer = Tracer(patch_modules=["botocore"])
-
-
-def prime() -> None:
-    """Builds the clients now, what the first batch would otherwise pay for."""
-    composition.standing_projector()
-
-
-snapstart.before_snapshot(prime)
 
 
 @metrics.log_metrics

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from flexfleet import composition, snapstart
+from flexfleet import composition
 from flexfleet.metrics import Metric, count
 from flexfleet.standing.stream import StreamRecord, standing_batch
 
@@ -23,22 +23,21 @@ metrics = Metrics()
 # README, Tracing) where no user waits; patching botocore alone keeps that cost down.
 tracer = Tracer(patch_modules=["botocore"])
 
-
-def prime() -> None:
-    """Builds the clients now, what the first batch would otherwise pay for."""
-    composition.standing_projector()
-
-
-snapstart.before_snapshot(prime)
-# Our own record model: BatchProcessor's annotation names only Powertools' parser models.
-processor = BatchProcessor(EventType.DynamoDBStreams, model=StreamRecord)  # type: ignore[arg-type]
+# Our own record model: BatchProcessor's annotation names only Powertools' parser models. A batch
+# whose every record failed is reported record by record too, not raised as a function error:
+# a poison record is data to repair, and goes to the failure queue, not to the Errors alarm.
+processor = BatchProcessor(
+    EventType.DynamoDBStreams,
+    model=StreamRecord,  # type: ignore[arg-type]
+    raise_on_entire_batch_failure=False,
+)
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    tables, projector = composition.standing_tables(), composition.standing_projector()
+    tables, projector = composition.standing_settings(), composition.standing_projector()
     source, batch = standing_batch(
         event["Records"],
         tables.ratings_table_name,

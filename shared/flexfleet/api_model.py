@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 # The moments FlexFleet reasons about. Outside them a time is a typo or an attack: year 9999 with
@@ -20,6 +20,20 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
+def stored_fields(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+    """An item's attributes that the model knows. A model refuses unknown fields from clients,
+    but an item may carry an attribute a newer version added: it is ignored, not fatal."""
+    known = {field.alias or name for name, field in model.model_fields.items()}
+    return {name: value for name, value in data.items() if name in known}
+
+
+def _written(value: object) -> object:
+    # JSON Schema's date-time is a string; pydantic would also take a number as epoch seconds.
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an ISO 8601 date-time string with an offset")
+    return value
+
+
 def _in_utc(moment: datetime) -> datetime:
     try:
         utc = moment.astimezone(UTC)
@@ -32,4 +46,9 @@ def _in_utc(moment: datetime) -> datetime:
 
 # ISO 8601 with an offset, stored in UTC whatever offset it came with: the indexes compare times
 # as strings, and days by their UTC date.
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+UtcDatetime = Annotated[
+    AwareDatetime,
+    Field(description="ISO 8601 with an offset, from 2000-01-01 to 2100-01-01 UTC; kept in UTC"),
+    BeforeValidator(_written),
+    AfterValidator(_in_utc),
+]

@@ -28,20 +28,20 @@ if TYPE_CHECKING:
     from flexfleet.standing.sources import StandingSources
 
 
-class DeliveriesTable(FunctionSettings):
+class DeliveriesSettings(FunctionSettings):
     deliveries_table_name: str
 
 
-class RatingsTables(DeliveriesTable):
+class RatingsSettings(DeliveriesSettings):
     ratings_table_name: str
 
 
-class StandingTables(RatingsTables):
+class StandingSettings(RatingsSettings):
     standing_table_name: str
     event_bus_name: str
 
 
-class StandingTable(FunctionSettings):
+class StandingReadSettings(FunctionSettings):
     standing_table_name: str
 
 
@@ -55,7 +55,7 @@ def delivery_service() -> DeliveryService:
     from flexfleet.deliveries.repository import DeliveryRepository
     from flexfleet.deliveries.service import DeliveryService
 
-    settings = DeliveriesTable.from_environment(os.environ)
+    settings = DeliveriesSettings.from_environment(os.environ)
     return DeliveryService(DeliveryRepository(dynamodb(), settings.deliveries_table_name))
 
 
@@ -64,7 +64,7 @@ def rating_service() -> RatingService:
     from flexfleet.ratings.repository import RatingRepository
     from flexfleet.ratings.service import RatingService
 
-    settings = RatingsTables.from_environment(os.environ)
+    settings = RatingsSettings.from_environment(os.environ)
     return RatingService(
         RatingRepository(dynamodb(), settings.ratings_table_name, settings.deliveries_table_name)
     )
@@ -75,20 +75,20 @@ def standing_service() -> StandingService:
     from flexfleet.standing.repository import StandingRepository
     from flexfleet.standing.service import StandingService
 
-    settings = StandingTable.from_environment(os.environ)
+    settings = StandingReadSettings.from_environment(os.environ)
     return StandingService(StandingRepository(dynamodb(), settings.standing_table_name))
 
 
 @cache
-def standing_tables() -> StandingTables:
-    return StandingTables.from_environment(os.environ)
+def standing_settings() -> StandingSettings:
+    return StandingSettings.from_environment(os.environ)
 
 
 @cache
 def standing_sources() -> StandingSources:
     from flexfleet.standing.sources import StandingSources
 
-    settings = standing_tables()
+    settings = standing_settings()
     return StandingSources(dynamodb(), settings.ratings_table_name, settings.deliveries_table_name)
 
 
@@ -97,7 +97,7 @@ def standing_events() -> StandingEvents:
     from flexfleet.standing.events import StandingEvents
 
     # The EventBridge client is made on the first tier change, not at every cold start.
-    return StandingEvents(cache(events_client), standing_tables().event_bus_name)
+    return StandingEvents(cache(events_client), standing_settings().event_bus_name)
 
 
 def standing_projector() -> StandingProjector:
@@ -105,7 +105,7 @@ def standing_projector() -> StandingProjector:
     from flexfleet.standing.projector import StandingProjector
     from flexfleet.standing.repository import StandingRepository
 
-    settings = standing_tables()
+    settings = standing_settings()
     return StandingProjector(
         standing_sources(),
         StandingRepository(dynamodb(), settings.standing_table_name),
@@ -117,7 +117,7 @@ def daily_sweep() -> DailySweep:
     from flexfleet.standing.daily_sweep import DailySweep
     from flexfleet.standing.repository import StandingRepository
 
-    settings = standing_tables()
+    settings = standing_settings()
     return DailySweep(
         standing_sources(),
         StandingRepository(dynamodb(), settings.standing_table_name),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -31,8 +32,11 @@ class Caller(BaseModel):
         if not self.roles & set(allowed):
             raise Forbidden(f"this operation needs one of the roles: {', '.join(sorted(allowed))}")
 
-    def refuse_own_record(self, *owners: str, what: str, field: str | None = None) -> None:
+    def refuse_own_record(self, owners: Mapping[str, str], what: str) -> None:
         """Nobody decides about a record that is their own, whatever their roles: a caller who
-        is both a driver and ops may not, as ops, act on their own ratings or deliveries."""
-        if self.sub in owners:
-            raise OwnRecord(f"{what} concerns you: another member of ops must do it", field=field)
+        is both a driver and ops may not, as ops, act on their own ratings or deliveries.
+        `owners` maps each field that names a party to the record to who it names."""
+        for field, owner in owners.items():
+            if owner == self.sub:
+                message = f"{what} concerns you, as its {field}: another member of ops must do it"
+                raise OwnRecord(message, field=field)

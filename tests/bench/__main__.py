@@ -41,8 +41,9 @@ from flexfleet.api.handler import prime
 from flexfleet.api.resolver import HttpApiResolver
 if isinstance(getattr(module, "app", None), HttpApiResolver):
     prime(module.app)
-elif hasattr(module, "prime"):
-    module.prime()
+else:  # the stream and schedule functions: their first batch builds the projector
+    from flexfleet import composition
+    composition.standing_projector()
 """
 CHILD = """
 import sys, time

@@ -281,9 +281,10 @@ def test_nobody_records_a_delivery_of_their_own(world: World, own: str) -> None:
     report = DeliveryReport.model_validate(body)
     world.requests.reset()
 
-    with pytest.raises(OwnRecord):
+    with pytest.raises(OwnRecord) as refused:
         world.deliveries.record(driver_and_ops, report)
 
+    assert refused.value.field == ("driverId" if own == "driver_id" else "customerId")
     assert world.requests.counts["PutItem"] == 0
 
 
@@ -340,10 +341,61 @@ def test_a_page_with_an_unreadable_item_shows_the_rest_and_never_fails(
     ] == ["del-1"]
 
 
-def test_an_unreadable_item_reads_as_absent_not_as_a_failure(world: World, dynamodb: Any) -> None:
+def test_an_unreadable_item_reads_as_absent_and_is_never_half_updated(
+    world: World, dynamodb: Any
+) -> None:
     unreadable_rating(dynamodb, "r-hand", "d-1")
+    before = dynamodb.Table("flexfleet-RatingsTable").get_item(Key={"ratingId": "r-hand"})["Item"]
 
     with pytest.raises(NotFound):
         world.ratings.respond(DRIVER, "r-hand", ResponseSubmission(text="hi"))
     with pytest.raises(NotFound):
+        world.ratings.dispute(DRIVER, "r-hand", DisputeSubmission(reason="other", text="x"))
+    with pytest.raises(NotFound):
         world.ratings.decide(OPS, "r-hand", DecisionSubmission(decision="upheld", note="n"))
+
+    after = dynamodb.Table("flexfleet-RatingsTable").get_item(Key={"ratingId": "r-hand"})["Item"]
+    assert after == before
+
+
+def test_an_attribute_a_newer_version_added_does_not_make_a_rating_unreadable(
+    world: World, dynamodb: Any
+) -> None:
+    record(world, "del-1")
+    rate(world, "del-1", stars=4)
+    table = dynamodb.Table("flexfleet-RatingsTable")
+    table.update_item(
+        Key={"ratingId": "del-1"},
+        UpdateExpression="SET channel = :c",
+        ExpressionAttributeValues={":c": "app"},
+    )
+
+    page = world.ratings.page_of_driver(DRIVER, "d-1", 20, None)
+
+    assert [r.rating_id for r in page.items] == ["del-1"]
+
+
+@pytest.mark.parametrize(
+    ("name", "moment"),
+    [
+        ("ratedAt", "9999-12-31T23:00:00-05:00"),
+        ("ratedAt", "2026-11-21T10:00"),
+        ("deliveredAt", 1700000000),
+    ],
+)
+def test_a_stored_time_the_api_would_refuse_makes_the_rating_unreadable(
+    world: World, dynamodb: Any, name: str, moment: object
+) -> None:
+    record(world, "del-1")
+    rate(world, "del-1", stars=4)
+    dynamodb.Table("flexfleet-RatingsTable").update_item(
+        Key={"ratingId": "del-1"},
+        UpdateExpression="SET #at = :at",
+        ExpressionAttributeNames={"#at": name},
+        ExpressionAttributeValues={":at": moment},
+    )
+
+    page = world.ratings.page_of_driver(DRIVER, "d-1", 20, None)
+
+    assert page.items == []
+    assert world.sources.rating_facts("d-1", world.now - timedelta(days=1)) == []

@@ -16,7 +16,7 @@ from flexfleet.identity import Caller
 from functions.ratings_api import app as ratings_api
 from functions.standing_stream import app as standing_stream
 from infra.local_runtime.stack import Stack
-from tests.factories import delivery_report, http_api_event, lambda_context
+from tests.factories import delivery_report, dynamodb_stream_event, http_api_event, lambda_context
 from tests.integration.conftest import World
 from tests.integration.test_standing import stream_batch
 
@@ -24,7 +24,7 @@ SYSTEM = Caller(sub="station-1", groups=frozenset({"system"}))
 CACHED = (
     composition.dynamodb,
     composition.rating_service,
-    composition.standing_tables,
+    composition.standing_settings,
     composition.standing_sources,
     composition.standing_events,
 )
@@ -146,3 +146,19 @@ def test_deliveries_recorded_and_disputes_opened_and_decided_are_counted(
     printed = metrics_printed(capsys.readouterr().out)
     assert (printed["DeliveriesRecorded"], printed["DisputesOpened"]) == (1, 1)
     assert printed["DisputesDecided"] == 1
+
+
+def test_a_batch_of_poison_alone_is_reported_record_by_record_not_raised(
+    aws: Stack, environment: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bare = {"ratingId": "r-1", "driverId": "d-1", "ratedAt": "2026-11-21T10:00:00Z", "stars": 5}
+    event = dynamodb_stream_event(
+        [("INSERT", bare, None)], stream_arn=aws.get_att("RatingsTable", "StreamArn")
+    )
+
+    answer = standing_stream.lambda_handler(event, lambda_context())
+
+    sequence = event["Records"][0]["dynamodb"]["SequenceNumber"]
+    assert answer["batchItemFailures"] == [{"itemIdentifier": sequence}]
+    printed = metrics_printed(capsys.readouterr().out)
+    assert (printed["BatchItemFailures"], printed["UnreadableItems"]) == (1, 1)

@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from flexfleet.deliveries.model import DeliveryReport
+from flexfleet.errors import NotFound
 from flexfleet.identity import Caller
 from flexfleet.ratings.model import (
     DecisionSubmission,
@@ -260,3 +261,24 @@ def test_a_new_drivers_first_tier_publishes_no_change(
 
     assert stored(world, "d-1")["tier"] == "Great"
     assert standing_changes(events_queue) == []
+
+
+def test_an_unreadable_standing_item_is_absent_and_leaves_the_review_queue_standing(
+    world: World, dynamodb: Any
+) -> None:
+    table = dynamodb.Table("flexfleet-StandingTable")
+    warned = (world.now - config.REVIEW_WARNING_NOTICE - timedelta(days=1)).isoformat()
+    table.put_item(
+        Item={
+            "driverId": "d-bad",
+            "tier": "At Risk",
+            "ratingTier": "high",
+            "warnedBucket": "warned",
+            "warnedAt": warned,
+        }
+    )
+    service = StandingService(world.standings, lambda: world.now)
+
+    with pytest.raises(NotFound):
+        service.of_driver(OPS, "d-bad")
+    assert service.review_queue(OPS).items == []

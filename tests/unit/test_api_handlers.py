@@ -147,3 +147,20 @@ def test_a_time_out_of_range_is_a_422_that_names_the_field(field: str, moment: s
 
     assert status == 422
     assert body["field"] == f"promisedWindow.{field}"
+
+
+@pytest.mark.parametrize("moment", [1700000000, 1.7e9, True, {"at": "now"}])
+def test_a_time_that_is_not_a_string_is_a_422_naming_the_field(moment: object) -> None:
+    report = delivery_report("del-1")
+    report["promisedWindow"]["start"] = moment
+    event = http_api_event(
+        "POST",
+        "/deliveries",
+        claims={"sub": "station-1", "cognito:groups": "[system]"},
+        body=json.dumps(report),
+    )
+
+    status, body = call(deliveries_api, event)
+
+    assert status == 422
+    assert body["field"] == "promisedWindow.start"

@@ -21,6 +21,8 @@ SHARED = ROOT / "shared"
 PACKAGE = SHARED / "flexfleet"
 FEATURES = ("deliveries", "ratings", "standing")
 FOUNDATION = (
+    "metrics",
+    "snapstart",
     "errors",
     "clock",
     "ids",
@@ -92,18 +94,30 @@ def loaded_on_import(module: str) -> dict[str, object]:
     flexfleet or the function made at import time to read the clock."""
     probe = f"""
 import json, sys
-clock_reads = []
+clock_reads, environment_reads = [], []
 readers = ("now", "utcnow", "time", "time_ns", "today")
+environ = ("__getitem__", "getenv", "__iter__", "__contains__")
+# Frozen in CPython 3.11+ ("<frozen os>"), plain files before.
+os_module = ("/os.py", "<frozen os>")
+abc_module = ("/_collections_abc.py", "<frozen _collections_abc>")
+def ours(frame):
+    path = frame.f_code.co_filename if frame else ""
+    return "/shared/flexfleet/" in path or "/functions/" in path
 def watch(frame, event, arg):
-    if event == "c_call" and getattr(arg, "__name__", "") in readers:
-        path = frame.f_code.co_filename
-        if "/shared/flexfleet/" in path or "/functions/" in path:
-            clock_reads.append(f"{{path}}:{{frame.f_lineno}}")
+    if event == "c_call" and getattr(arg, "__name__", "") in readers and ours(frame):
+        clock_reads.append(f"{{frame.f_code.co_filename}}:{{frame.f_lineno}}")
+    code = frame.f_code
+    if event == "call" and code.co_filename.endswith(os_module) and code.co_name in environ:
+        caller = frame.f_back
+        while caller and caller.f_code.co_filename.endswith(os_module + abc_module):
+            caller = caller.f_back
+        if ours(caller):
+            environment_reads.append(f"{{caller.f_code.co_filename}}:{{caller.f_lineno}}")
 sys.setprofile(watch)
 import {module}
 sys.setprofile(None)
 print(json.dumps({{"modules": sorted(m for m in sys.modules if m.startswith("flexfleet")),
-                   "clock_reads": clock_reads}}))
+                   "clock_reads": clock_reads, "environment_reads": environment_reads}}))
 """
     result = subprocess.run(
         [sys.executable, "-c", probe],
@@ -121,8 +135,13 @@ HANDLERS = sorted(f"functions.{p.parent.name}.app" for p in ROOT.glob("functions
 
 
 @pytest.mark.parametrize("handler", HANDLERS)
-def test_nothing_reads_the_clock_at_import(handler: str) -> None:
-    assert loaded_on_import(handler)["clock_reads"] == []
+def test_nothing_of_ours_reads_the_clock_or_the_environment_at_import(handler: str) -> None:
+    """Powertools' Logger, Metrics and Tracer read their settings when made, at import, as
+    Powertools means them to be; our code reads nothing until it is called."""
+    loaded = loaded_on_import(handler)
+
+    assert loaded["clock_reads"] == []
+    assert loaded["environment_reads"] == []
 
 
 def test_the_read_only_standing_api_loads_no_ratings_or_deliveries_code() -> None:

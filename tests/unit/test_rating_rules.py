@@ -237,7 +237,7 @@ def test_ops_never_decide_a_dispute_over_their_own_rating(
     with pytest.raises(OwnRecord) as refused:
         service.decide(driver_and_ops, "r1", DecisionSubmission(decision=decision, note="mine"))
 
-    assert refused.value.code == "own_record"
+    assert (refused.value.code, refused.value.field) == ("own_record", "driverId")
     assert store.ratings["r1"].dispute is not None
     assert store.ratings["r1"].dispute.status == "open"
     assert store.ratings["r1"].exclusion is None

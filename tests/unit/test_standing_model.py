@@ -19,10 +19,11 @@ from flexfleet.standing.model import (
     bayesian_rating,
     component_tier,
     delivery_component,
+    delivery_evidence,
     delivery_tiers,
-    has_review_evidence,
     overall_tier,
     rating_component,
+    rating_evidence,
     rating_tiers,
 )
 from flexfleet.standing.view import component_view
@@ -161,9 +162,10 @@ def test_review_needs_enough_ratings_with_a_bad_upper_bound() -> None:
     many_bad = rating_component([rating(n, 3 + n % 2) for n in range(60)], NOW)
     many_fine = rating_component([rating(n, 4 + n % 2) for n in range(60)], NOW)
 
-    assert not has_review_evidence(few_bad, deliveries)
-    assert has_review_evidence(many_bad, deliveries)
-    assert not has_review_evidence(many_fine, deliveries)
+    assert not rating_evidence(few_bad)
+    assert rating_evidence(many_bad)
+    assert not rating_evidence(many_fine)
+    assert not delivery_evidence(deliveries)
 
 
 @given(stars_lists)
@@ -279,4 +281,4 @@ def test_review_counts_deliveries_whatever_their_outcome() -> None:
     component = delivery_component(late + failed, NOW)
 
     assert (component.total, component.delivered) == (60, 45)
-    assert has_review_evidence(rating_component([], NOW), component)
+    assert delivery_evidence(component)

@@ -25,12 +25,21 @@ def _not_a_number(constant: str) -> Any:
     raise ValueError(f"{constant} is not a JSON number (RFC 8259)")
 
 
+def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names):
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        raise ValueError(f"a name appears twice in one object: {', '.join(repeated)}")
+    return dict(pairs)
+
+
 def body_problem(event: Mapping[str, Any], max_bytes: int = MAX_BODY_BYTES) -> DomainError | None:
     """What is wrong with a non-empty body, if anything: it must be JSON, declared so, and small.
 
     JSON on the wire is UTF-8 (RFC 8259, section 8.1): a body in UTF-16 or UTF-32, or with a
     byte order mark, is refused, as are NaN and Infinity, which JSON does not have, although
-    Python's parser takes them.
+    Python's parser takes them, and an object with a name twice, whose meaning RFC 8259 leaves
+    to each parser.
     """
     raw = event.get("body")
     if not raw:
@@ -61,7 +70,19 @@ def body_problem(event: Mapping[str, Any], max_bytes: int = MAX_BODY_BYTES) -> D
             "the body starts with a byte order mark, which JSON forbids", field="body"
         )
     try:
-        json.loads(text, parse_constant=_not_a_number)
+        json.loads(text, parse_constant=_not_a_number, object_pairs_hook=_unique_names)
     except (ValueError, RecursionError) as exc:
         return BadRequest(f"the body is not valid JSON: {exc}", field="body")
     return None
+
+
+def as_routed(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The event as the routes read it, once body_problem has passed it.
+
+    Media types are case-insensitive and may carry parameters or a +json suffix, but
+    Powertools' validation only reads a body declared with a literal "application/json"
+    prefix: any body that has passed the checks is declared so, and so is no body at all
+    (its content type says nothing then).
+    """
+    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+    return {**event, "headers": {**headers, "content-type": "application/json"}}

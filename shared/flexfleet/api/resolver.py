@@ -10,7 +10,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from flexfleet.api.exception_handlers import error_payload, register_exception_handlers
-from flexfleet.api.request_body import MAX_BODY_BYTES, body_problem
+from flexfleet.api.request_body import MAX_BODY_BYTES, as_routed, body_problem
+from flexfleet.errors import DomainError, NotFound
 
 
 class HttpApiResolver(APIGatewayHttpResolver):
@@ -27,10 +28,19 @@ class HttpApiResolver(APIGatewayHttpResolver):
         register_exception_handlers(self)
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
-        problem = body_problem(event, self._max_body_bytes)
+        problem = body_problem(event, self._max_body_bytes) or path_problem(event)
         if problem is not None:
             return error_payload(problem)
-        return super().resolve(event, context)
+        return super().resolve(as_routed(event), context)
+
+
+def path_problem(event: Mapping[str, Any]) -> DomainError | None:
+    """A path with a control character matches no route. Powertools' route patterns end in `$`,
+    which also matches before a final newline: without this, /deliveries/d-1%0A would be d-1."""
+    path = str(event.get("rawPath") or "")
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in path):
+        return NotFound("no such route")
+    return None
 
 
 def http_resolver(*, max_body_bytes: int = MAX_BODY_BYTES) -> HttpApiResolver:

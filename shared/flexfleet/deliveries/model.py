@@ -61,7 +61,7 @@ class DeliveryReport(ApiModel):
 class Delivery(DeliveryReport):
     """A recorded delivery."""
 
-    recorded_at: datetime
+    recorded_at: UtcDatetime
 
 
 class DeliveryForDriver(ApiModel):

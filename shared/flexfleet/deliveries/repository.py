@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from flexfleet.api_model import stored_fields
 from flexfleet.deliveries.model import Delivery
 from flexfleet.dynamodb import unreadable
 from flexfleet.dynamodb.attribute_values import from_item as plain_item
@@ -38,7 +39,7 @@ def from_item(item: dict[str, Any]) -> Delivery:
         }
         data.pop("dayBucket", None)
         data.setdefault("deliveredAt", None)
-        return Delivery.model_validate(data)
+        return Delivery.model_validate(stored_fields(Delivery, data))
     except (KeyError, TypeError, ValueError, ValidationError) as exc:
         key = {"deliveryId": item.get("deliveryId")}
         raise UnreadableItem(TABLE, key, str(exc).replace("\n", "; ")) from exc

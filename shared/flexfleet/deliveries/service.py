@@ -31,7 +31,7 @@ class DeliveryService:
         """The delivery and whether it is new. The same report again changes nothing."""
         caller.require(Role.SYSTEM, Role.OPS)
         caller.refuse_own_record(
-            report.driver_id, report.customer_id, what="this delivery", field="deliveryId"
+            {"driverId": report.driver_id, "customerId": report.customer_id}, "this delivery"
         )
         now = self._clock()
         if report.delivered_at is not None and report.delivered_at > now + CLOCK_SKEW:

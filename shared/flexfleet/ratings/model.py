@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BeforeValidator, Field
+from pydantic import BeforeValidator, Field
 
-from flexfleet.api_model import ApiModel
+from flexfleet.api_model import ApiModel, UtcDatetime
 from flexfleet.ids import Identifier
 
 
@@ -23,7 +23,8 @@ def _whole_number(value: object) -> object:
     return value
 
 
-Stars = Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=5)]
+# Field first: its bounds then reach the JSON schema as minimum and maximum.
+Stars = Annotated[int, Field(ge=1, le=5), BeforeValidator(_whole_number)]
 
 # Tags a customer may attach. The last four are causes outside the driver's control: a rating
 # of 3 stars or fewer carrying only those does not count against the driver.
@@ -131,8 +132,8 @@ class Rating(ApiModel):
     factors: Factors | None = None
     comment: str | None = None
     tags: list[Tag] = []
-    rated_at: AwareDatetime
-    delivered_at: AwareDatetime
+    rated_at: UtcDatetime
+    delivered_at: UtcDatetime
     response: DriverResponse | None = None
     dispute: Dispute | None = None
     exclusion: Exclusion | None = None

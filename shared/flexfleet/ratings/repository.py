@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from flexfleet.api_model import stored_fields
 from flexfleet.deliveries.model import Delivery
 from flexfleet.deliveries.repository import from_item as delivery_from_item
 from flexfleet.dynamodb import unreadable
@@ -45,7 +46,7 @@ def from_item(item: dict[str, Any]) -> Rating:
         data = plain_item(item)
         for name in ("dayBucket", "disputeStatus", "disputeOpenedAt", "purgeAt"):
             data.pop(name, None)
-        return Rating.model_validate(_plain(data))
+        return Rating.model_validate(stored_fields(Rating, _plain(data)))
     except (KeyError, TypeError, ValueError, ValidationError) as exc:
         key = {"ratingId": item.get("ratingId")}
         raise UnreadableItem(TABLE, key, str(exc).replace("\n", "; ")) from exc
@@ -60,6 +61,21 @@ def _plain(value: Any) -> Any:
     if type(value).__name__ == "Decimal":
         return int(value) if value == int(value) else float(value)
     return value
+
+
+# The attributes of every rating the API writes, with their DynamoDB types.
+_WRITTEN_BY_THE_API = " AND ".join(
+    f"attribute_type({name}, :type{kind})"
+    for name, kind in (
+        ("deliveryId", "S"),
+        ("driverId", "S"),
+        ("customerId", "S"),
+        ("stars", "N"),
+        ("ratedAt", "S"),
+        ("deliveredAt", "S"),
+    )
+)
+_TYPES = {":typeS": {"S": "S"}, ":typeN": {"S": "N"}}
 
 
 class RatingExists(Exception):
@@ -128,13 +144,20 @@ class RatingRepository:
         return ratings, encode_cursor(page.get("LastEvaluatedKey"))
 
     # ------------------------------------------------ responses and disputes
-    def _update(self, rating_id: str, **update: Any) -> Rating | None:
-        """An UpdateItem on one rating: the new rating, or None when its condition failed."""
+    def _update(
+        self, rating_id: str, condition: str, values: dict[str, Any], **update: Any
+    ) -> Rating | None:
+        """An UpdateItem on one rating: the new rating, or None when its condition failed.
+
+        The condition also asks for the attributes every rating the API writes has, with their
+        types, so that a hand-written item that lacks them is never half-updated."""
         try:
             result = self._client.update_item(
                 TableName=self.table_name,
                 Key={"ratingId": {"S": rating_id}},
                 ReturnValues="ALL_NEW",
+                ConditionExpression=f"({condition}) AND {_WRITTEN_BY_THE_API}",
+                ExpressionAttributeValues={**attribute_item(values), **_TYPES},
                 **update,
             )
         except self._client.exceptions.ConditionalCheckFailedException:
@@ -147,29 +170,25 @@ class RatingRepository:
         """Sets the driver's response, if the rating is theirs; None otherwise."""
         return self._update(
             rating_id,
+            "driverId = :driver",
+            {":response": response.model_dump(mode="json", by_alias=True), ":driver": driver_id},
             UpdateExpression="SET #response = :response",
-            ConditionExpression="driverId = :driver",
             ExpressionAttributeNames={"#response": "response"},
-            ExpressionAttributeValues=attribute_item(
-                {":response": response.model_dump(mode="json", by_alias=True), ":driver": driver_id}
-            ),
         )
 
     def open_dispute(self, dispute: Dispute) -> Rating | None:
         """Opens the rating's one dispute, if the rating is the driver's and has none; else None."""
         return self._update(
             dispute.rating_id,
+            "driverId = :driver AND attribute_not_exists(dispute)",
+            {
+                ":dispute": dispute.model_dump(mode="json", by_alias=True, exclude_none=True),
+                ":status": dispute.status,
+                ":opened": dispute.opened_at.isoformat(),
+                ":driver": dispute.driver_id,
+            },
             UpdateExpression=(
                 "SET dispute = :dispute, disputeStatus = :status, disputeOpenedAt = :opened"
-            ),
-            ConditionExpression="driverId = :driver AND attribute_not_exists(dispute)",
-            ExpressionAttributeValues=attribute_item(
-                {
-                    ":dispute": dispute.model_dump(mode="json", by_alias=True, exclude_none=True),
-                    ":status": dispute.status,
-                    ":opened": dispute.opened_at.isoformat(),
-                    ":driver": dispute.driver_id,
-                }
             ),
         )
 
@@ -185,10 +204,7 @@ class RatingRepository:
             sets += ", exclusion = :exclusion"
             values[":exclusion"] = exclusion.model_dump(mode="json", by_alias=True)
         return self._update(
-            decided.rating_id,
-            UpdateExpression=f"SET {sets}",
-            ConditionExpression="disputeStatus = :open",
-            ExpressionAttributeValues=attribute_item(values),
+            decided.rating_id, "disputeStatus = :open", values, UpdateExpression=f"SET {sets}"
         )
 
     def page_of_disputes(

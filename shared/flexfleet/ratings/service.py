@@ -156,7 +156,7 @@ class RatingService:
         if rating is None or rating.dispute is None:
             raise NotFound(f"no dispute {dispute_id}", field="disputeId")
         caller.refuse_own_record(
-            rating.driver_id, rating.customer_id, what="this dispute", field="disputeId"
+            {"driverId": rating.driver_id, "customerId": rating.customer_id}, "this dispute"
         )
         now = self._clock()
         decided = rating.dispute.model_copy(

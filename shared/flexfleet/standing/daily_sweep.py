@@ -66,5 +66,5 @@ class DailySweep:
         """Recomputes the given drivers, or else every affected one."""
         drivers = driver_ids if driver_ids is not None else self.affected_drivers()
         for driver_id in sorted(drivers):
-            self._projector.everything(driver_id)
+            self._projector.recompute(driver_id)
         return drivers, self._projector.outcome

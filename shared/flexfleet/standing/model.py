@@ -217,8 +217,3 @@ def delivery_evidence(deliveries: DeliveryComponent) -> bool:
         deliveries.total >= config.REVIEW_MIN_DELIVERIES
         and deliveries.on_time_rate < config.REVIEW_MAX_ON_TIME
     )
-
-
-def has_review_evidence(rating: RatingComponent, deliveries: DeliveryComponent) -> bool:
-    """Enough evidence that even the optimistic reading is bad."""
-    return rating_evidence(rating) or delivery_evidence(deliveries)

@@ -147,7 +147,8 @@ class StandingProjector:
             self._standings.write_component(driver_id, fields, "deliveriesAsOf", as_of, now),
         )
 
-    def everything(self, driver_id: str) -> None:
+    def recompute(self, driver_id: str) -> None:
+        """Both components of one driver, from their sources alone (the daily sweep's call)."""
         self.ratings_changed(driver_id)
         self.deliveries_changed(driver_id)
 

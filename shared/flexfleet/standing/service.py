@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from flexfleet.clock import Clock, utc_now
+from flexfleet.dynamodb import unreadable
 from flexfleet.errors import NotFound
 from flexfleet.identity import Caller, Role
 from flexfleet.standing import config
@@ -31,7 +32,11 @@ class StandingService:
         item = self._standings.get(driver_id)
         if item is None and not is_self:
             raise NotFound(f"no driver {driver_id}", field="driverId")
-        return standing_view(driver_id, item, self._clock())
+        now = self._clock()
+        view = unreadable.read(lambda stored: standing_view(driver_id, stored, now), item or {})
+        if view is None:  # reported; the stream function rewrites it on the driver's next change
+            raise NotFound(f"no readable standing for driver {driver_id}", field="driverId")
+        return view
 
     def review_queue(self, caller: Caller) -> ReviewQueue:
         """Drivers At Risk, with evidence, warned at least 14 days ago: from the warnings index."""
@@ -39,5 +44,7 @@ class StandingService:
         now = self._clock()
         since_ever = now.replace(year=2000)
         warned = self._standings.warned_between(since_ever, now - config.REVIEW_WARNING_NOTICE)
-        views = [standing_view(item["driverId"], item, now) for item in warned]
+        views = unreadable.read_all(
+            lambda item: standing_view(str(item.get("driverId")), item, now), warned
+        )
         return ReviewQueue(items=[v for v in views if v.review.flagged])

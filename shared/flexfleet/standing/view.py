@@ -6,9 +6,10 @@ from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from flexfleet.api_model import ApiModel
+from flexfleet.dynamodb.unreadable import UnreadableItem
 from flexfleet.standing import config
 from flexfleet.standing.config import Tier
 from flexfleet.standing.model import (
@@ -96,8 +97,16 @@ class ReviewQueue(ApiModel):
 
 
 def standing_view(driver_id: str, item: dict[str, Any] | None, now: datetime) -> StandingOut:
-    """The view of a stored standing; a driver with nothing recorded stands at the priors."""
-    item = item or {}
+    """The view of a stored standing; a driver with nothing recorded stands at the priors.
+    UnreadableItem if the stored item is not one the stream function writes."""
+    try:
+        return _view(driver_id, item or {}, now)
+    except (KeyError, TypeError, ValueError, ValidationError) as exc:
+        key = {"driverId": driver_id}
+        raise UnreadableItem("standing", key, str(exc).replace("\n", "; ")) from exc
+
+
+def _view(driver_id: str, item: dict[str, Any], now: datetime) -> StandingOut:
     rating = RatingComponent.model_validate(item["rating"]) if "rating" in item else None
     deliveries = (
         DeliveryComponent.model_validate(item["deliveries"]) if "deliveries" in item else None
