@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeGuard, get_args
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -21,10 +21,21 @@ class ApiModel(BaseModel):
 
 
 def stored_fields(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
-    """An item's attributes that the model knows. A model refuses unknown fields from clients,
-    but an item may carry an attribute a newer version added: it is ignored, not fatal."""
-    known = {field.alias or name for name, field in model.model_fields.items()}
-    return {name: value for name, value in data.items() if name in known}
+    """An item's attributes that the model knows, in nested models too. A model refuses unknown
+    fields from clients, but an item may carry one a newer version added: it is ignored."""
+    kept = {}
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        if key not in data:
+            continue
+        value = data[key]
+        nested = [t for t in (field.annotation, *get_args(field.annotation)) if _is_model(t)]
+        kept[key] = stored_fields(nested[0], value) if nested and isinstance(value, dict) else value
+    return kept
+
+
+def _is_model(annotation: object) -> TypeGuard[type[BaseModel]]:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 def _written(value: object) -> object:

@@ -313,17 +313,22 @@ def test_a_rating_is_kept_for_its_retention_period_through_purge_at(
     assert item["purgeAt"] == int((rating.rated_at + RATING_RETENTION).timestamp())
 
 
-def unreadable_rating(dynamodb: Any, rating_id: str, driver_id: str) -> None:
-    """A rating item written by hand, as the README's old stream snippet did: not one the
-    API writes (no delivery, no customer)."""
+def unreadable_rating(dynamodb: Any, rating_id: str, driver_id: str, **written: Any) -> None:
+    """A rating item written by hand, as the README's old stream snippet did: not one the API
+    writes (no delivery, no customer), or, with `written`, one with every attribute but a
+    value the API would refuse."""
     dynamodb.Table("flexfleet-RatingsTable").put_item(
         Item={
             "ratingId": rating_id,
             "driverId": driver_id,
             "stars": 5,
             "ratedAt": "2026-11-21T10:00:00Z",
+            **written,
         }
     )
+
+
+COMPLETE = {"deliveryId": "r-hand", "customerId": "c-9", "deliveredAt": "2026-11-21T09:00:00Z"}
 
 
 def test_a_page_with_an_unreadable_item_shows_the_rest_and_never_fails(
@@ -341,10 +346,19 @@ def test_a_page_with_an_unreadable_item_shows_the_rest_and_never_fails(
     ] == ["del-1"]
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        {},
+        {**COMPLETE, "stars": 9},
+        {**COMPLETE, "deliveredAt": "not-a-date"},
+        {**COMPLETE, "tags": ["bogus"]},
+    ],
+)
 def test_an_unreadable_item_reads_as_absent_and_is_never_half_updated(
-    world: World, dynamodb: Any
+    world: World, dynamodb: Any, written: dict[str, Any]
 ) -> None:
-    unreadable_rating(dynamodb, "r-hand", "d-1")
+    unreadable_rating(dynamodb, "r-hand", "d-1", **written)
     before = dynamodb.Table("flexfleet-RatingsTable").get_item(Key={"ratingId": "r-hand"})["Item"]
 
     with pytest.raises(NotFound):
@@ -366,13 +380,18 @@ def test_an_attribute_a_newer_version_added_does_not_make_a_rating_unreadable(
     table = dynamodb.Table("flexfleet-RatingsTable")
     table.update_item(
         Key={"ratingId": "del-1"},
-        UpdateExpression="SET channel = :c",
-        ExpressionAttributeValues={":c": "app"},
+        UpdateExpression="SET channel = :c, #r = :r",
+        ExpressionAttributeNames={"#r": "response"},
+        ExpressionAttributeValues={
+            ":c": "app",
+            ":r": {"text": "thanks", "updatedAt": "2026-11-21T12:00:00Z", "language": "en"},
+        },
     )
 
     page = world.ratings.page_of_driver(DRIVER, "d-1", 20, None)
 
     assert [r.rating_id for r in page.items] == ["del-1"]
+    assert page.items[0].response is not None and page.items[0].response.text == "thanks"
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -263,8 +264,34 @@ def test_a_new_drivers_first_tier_publishes_no_change(
     assert standing_changes(events_queue) == []
 
 
+RATING_COMPONENT = {
+    "score": Decimal("4.8"),
+    "counted": 0,
+    "sum_stars": 0,
+    "in_window": 0,
+    "excluded": 0,
+    "excused": 0,
+    "histogram": {},
+    "factor_averages": {},
+    "trend_recent": None,
+    "trend_before": None,
+    "upper_bound": None,
+}
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"ratingTier": "high"},
+        {"ratingTier": True},
+        {"ratingTier": Decimal("1.5")},
+        {"rating": {**RATING_COMPONENT, "score": Decimal("1E+30")}},
+        {"tierChangedAt": "2020-01-01T00:00:00"},
+        {"updatedAt": "9999-12-31T23:59:59-05:00"},
+    ],
+)
 def test_an_unreadable_standing_item_is_absent_and_leaves_the_review_queue_standing(
-    world: World, dynamodb: Any
+    world: World, dynamodb: Any, stored: dict[str, Any]
 ) -> None:
     table = dynamodb.Table("flexfleet-StandingTable")
     warned = (world.now - config.REVIEW_WARNING_NOTICE - timedelta(days=1)).isoformat()
@@ -272,9 +299,11 @@ def test_an_unreadable_standing_item_is_absent_and_leaves_the_review_queue_stand
         Item={
             "driverId": "d-bad",
             "tier": "At Risk",
-            "ratingTier": "high",
             "warnedBucket": "warned",
             "warnedAt": warned,
+            "ratingEvidence": True,
+            "onTimeTier": 0,
+            **stored,
         }
     )
     service = StandingService(world.standings, lambda: world.now)
@@ -282,3 +311,22 @@ def test_an_unreadable_standing_item_is_absent_and_leaves_the_review_queue_stand
     with pytest.raises(NotFound):
         service.of_driver(OPS, "d-bad")
     assert service.review_queue(OPS).items == []
+
+
+def test_a_readable_warned_driver_with_evidence_is_in_the_review_queue(
+    world: World, dynamodb: Any
+) -> None:
+    warned = (world.now - config.REVIEW_WARNING_NOTICE - timedelta(days=1)).isoformat()
+    dynamodb.Table("flexfleet-StandingTable").put_item(
+        Item={
+            "driverId": "d-good",
+            "tier": "At Risk",
+            "warnedBucket": "warned",
+            "warnedAt": warned,
+            "ratingEvidence": True,
+            "onTimeTier": 0,
+        }
+    )
+    service = StandingService(world.standings, lambda: world.now)
+
+    assert [v.driver_id for v in service.review_queue(OPS).items] == ["d-good"]

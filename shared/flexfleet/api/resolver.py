@@ -28,7 +28,7 @@ class HttpApiResolver(APIGatewayHttpResolver):
         register_exception_handlers(self)
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
-        problem = body_problem(event, self._max_body_bytes) or path_problem(event)
+        problem = path_problem(event) or body_problem(event, self._max_body_bytes)
         if problem is not None:
             return error_payload(problem)
         return super().resolve(as_routed(event), context)

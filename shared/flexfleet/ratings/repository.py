@@ -149,8 +149,9 @@ class RatingRepository:
     ) -> Rating | None:
         """An UpdateItem on one rating: the new rating, or None when its condition failed.
 
-        The condition also asks for the attributes every rating the API writes has, with their
-        types, so that a hand-written item that lacks them is never half-updated."""
+        The services read a rating, and so check it can be read, before they update it. The
+        condition also asks for the attributes every rating the API writes has, with their
+        types, so that the rating cannot have been replaced by a hand-written item meanwhile."""
         try:
             result = self._client.update_item(
                 TableName=self.table_name,

@@ -118,14 +118,29 @@ class RatingService:
         self, caller: Caller, rating_id: str, submission: ResponseSubmission
     ) -> RatingForDriver:
         caller.require(Role.DRIVER)
+        self._own_readable_rating(caller, rating_id)
         response = DriverResponse(text=submission.text, updated_at=self._clock())
         rating = self._ratings.set_response(rating_id, caller.sub, response)
         if rating is None:
             raise NotFound(f"no rating {rating_id}", field="ratingId")
         return for_driver(rating)
 
+    def _own_readable_rating(self, caller: Caller, rating_id: str) -> Rating:
+        """The caller's rating, read before any write: one the API cannot read is never
+        written to (its item is reported and stays as it was)."""
+        rating = self._ratings.get(rating_id)
+        if rating is None or rating.driver_id != caller.sub:
+            raise NotFound(f"no rating {rating_id}", field="ratingId")
+        return rating
+
     def dispute(self, caller: Caller, rating_id: str, submission: DisputeSubmission) -> Dispute:
         caller.require(Role.DRIVER)
+        rating = self._own_readable_rating(caller, rating_id)
+        already = Conflict(
+            "this rating has been disputed already: one dispute per rating", field="ratingId"
+        )
+        if rating.dispute is not None:
+            raise already
         dispute = Dispute(
             dispute_id=rating_id,
             rating_id=rating_id,
@@ -135,14 +150,9 @@ class RatingService:
             status="open",
             opened_at=self._clock(),
         )
-        if self._ratings.open_dispute(dispute) is not None:
-            return dispute
-        rating = self._ratings.get(rating_id)
-        if rating is None or rating.driver_id != caller.sub:
-            raise NotFound(f"no rating {rating_id}", field="ratingId")
-        raise Conflict(
-            "this rating has been disputed already: one dispute per rating", field="ratingId"
-        )
+        if self._ratings.open_dispute(dispute) is None:  # a concurrent dispute won
+            raise already
+        return dispute
 
     def disputes(self, caller: Caller, status: str, limit: int, cursor: str | None) -> DisputePage:
         caller.require(Role.OPS)

@@ -8,6 +8,7 @@ counted twice. The tier is then derived from the stored components' tiers.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from flexfleet.dynamodb.attribute_values import from_item as plain_item
@@ -31,12 +32,17 @@ TIER_ATTRIBUTES = {
 
 
 def stored_tiers(item: dict[str, Any]) -> dict[str, Tier]:
-    """The tiers of the components stored in the item; one never computed is left out."""
-    return {
-        component: Tier(int(item[attribute]))
-        for component, attribute in TIER_ATTRIBUTES.items()
-        if item.get(attribute) is not None
-    }
+    """The tiers of the components stored in the item; one never computed is left out.
+    ValueError for a tier that is not one of the levels (a number, 0 to 3)."""
+    tiers = {}
+    for component, attribute in TIER_ATTRIBUTES.items():
+        value = item.get(attribute)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | Decimal) or value != int(value):
+            raise ValueError(f"{attribute} is not a tier: {value!r}")
+        tiers[component] = Tier(int(value))
+    return tiers
 
 
 def stored_tier(item: dict[str, Any]) -> Tier:

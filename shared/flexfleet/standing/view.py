@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
-from flexfleet.api_model import ApiModel
+from flexfleet.api_model import ApiModel, UtcDatetime
 from flexfleet.dynamodb.unreadable import UnreadableItem
 from flexfleet.standing import config
 from flexfleet.standing.config import Tier
@@ -77,7 +77,7 @@ class Coaching(ApiModel):
 
 
 class Review(ApiModel):
-    warned_at: datetime | None = Field(description="when the driver first entered At Risk")
+    warned_at: UtcDatetime | None = Field(description="when the driver first entered At Risk")
     evidence: bool = Field(description="enough ratings or deliveries to show a real problem")
     flagged: bool = Field(description="sent to human review; nobody is deactivated automatically")
 
@@ -85,11 +85,11 @@ class Review(ApiModel):
 class StandingOut(ApiModel):
     driver_id: str
     tier: str
-    tier_changed_at: datetime | None
+    tier_changed_at: UtcDatetime | None
     components: dict[str, ComponentView]
     coaching: Coaching
     review: Review
-    updated_at: datetime | None
+    updated_at: UtcDatetime | None
 
 
 class ReviewQueue(ApiModel):
@@ -101,7 +101,7 @@ def standing_view(driver_id: str, item: dict[str, Any] | None, now: datetime) ->
     UnreadableItem if the stored item is not one the stream function writes."""
     try:
         return _view(driver_id, item or {}, now)
-    except (KeyError, TypeError, ValueError, ValidationError) as exc:
+    except (KeyError, TypeError, ValueError, ArithmeticError, ValidationError) as exc:
         key = {"driverId": driver_id}
         raise UnreadableItem("standing", key, str(exc).replace("\n", "; ")) from exc
 
