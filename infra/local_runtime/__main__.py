@@ -52,7 +52,10 @@ def _run(args: argparse.Namespace) -> int:
     try:
         control.start()
         state = {"api": runtime.api_url, "aws": runtime.aws_endpoint, "control": control.url}
-        state_file.write_text(json.dumps(state))
+        # Written whole, then renamed: whoever polls for the file never reads half of it.
+        partial = state_file.with_suffix(".partial")
+        partial.write_text(json.dumps(state))
+        partial.replace(state_file)
         _banner(runtime.status(), control.url)
         stopping.wait()
     finally:
