@@ -117,7 +117,11 @@ class RuntimeProcess:
                 self.stop()
                 raise TimeoutError("the local runtime did not start in time")
             time.sleep(0.05)
-        self.state = json.loads(state_file.read_text())
+        try:
+            self.state = json.loads(state_file.read_text())
+        except (OSError, ValueError):
+            self.stop()  # never leave a runtime behind that nobody can reach
+            raise
         return self
 
     @property
