@@ -279,6 +279,22 @@ RATING_COMPONENT = {
 }
 
 
+def flagged_standing(world: World, dynamodb: Any, driver_id: str, **stored: Any) -> None:
+    """A standing item for review: At Risk, with evidence, warned long enough ago."""
+    warned = (world.now - config.REVIEW_WARNING_NOTICE - timedelta(days=1)).isoformat()
+    dynamodb.Table("flexfleet-StandingTable").put_item(
+        Item={
+            "driverId": driver_id,
+            "tier": "At Risk",
+            "warnedBucket": "warned",
+            "warnedAt": warned,
+            "ratingEvidence": True,
+            "onTimeTier": 0,
+            **stored,
+        }
+    )
+
+
 @pytest.mark.parametrize(
     "stored",
     [
@@ -293,19 +309,7 @@ RATING_COMPONENT = {
 def test_an_unreadable_standing_item_is_absent_and_leaves_the_review_queue_standing(
     world: World, dynamodb: Any, stored: dict[str, Any]
 ) -> None:
-    table = dynamodb.Table("flexfleet-StandingTable")
-    warned = (world.now - config.REVIEW_WARNING_NOTICE - timedelta(days=1)).isoformat()
-    table.put_item(
-        Item={
-            "driverId": "d-bad",
-            "tier": "At Risk",
-            "warnedBucket": "warned",
-            "warnedAt": warned,
-            "ratingEvidence": True,
-            "onTimeTier": 0,
-            **stored,
-        }
-    )
+    flagged_standing(world, dynamodb, "d-bad", **stored)
     service = StandingService(world.standings, lambda: world.now)
 
     with pytest.raises(NotFound):
@@ -316,17 +320,7 @@ def test_an_unreadable_standing_item_is_absent_and_leaves_the_review_queue_stand
 def test_a_readable_warned_driver_with_evidence_is_in_the_review_queue(
     world: World, dynamodb: Any
 ) -> None:
-    warned = (world.now - config.REVIEW_WARNING_NOTICE - timedelta(days=1)).isoformat()
-    dynamodb.Table("flexfleet-StandingTable").put_item(
-        Item={
-            "driverId": "d-good",
-            "tier": "At Risk",
-            "warnedBucket": "warned",
-            "warnedAt": warned,
-            "ratingEvidence": True,
-            "onTimeTier": 0,
-        }
-    )
+    flagged_standing(world, dynamodb, "d-good")
     service = StandingService(world.standings, lambda: world.now)
 
     assert [v.driver_id for v in service.review_queue(OPS).items] == ["d-good"]
