@@ -2,19 +2,24 @@
 services here, and routes receive them through Depends() on these providers.
 
 A provider imports what it builds when it is first called, so that each function loads only the
-features it serves: the standing API never loads the ratings repositories. Settings are read
-from the environment then, not at import. Providers of services are cached for the life of the
-execution environment; tests override them (`app.dependency_overrides`) or call them under moto.
+features it serves: the standing API never loads the ratings repositories. Settings
+(flexfleet.settings) are read then, not at import. Providers of services are cached for the life
+of the execution environment; tests override them (`app.dependency_overrides`) or call them
+under moto.
 """
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from typing import TYPE_CHECKING
 
 from flexfleet.aws_clients import dynamodb_client, events_client
-from flexfleet.settings import FunctionSettings
+from flexfleet.settings import (
+    DeliveriesSettings,
+    RatingsSettings,
+    StandingReadSettings,
+    StandingSettings,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -28,23 +33,6 @@ if TYPE_CHECKING:
     from flexfleet.standing.sources import StandingSources
 
 
-class DeliveriesSettings(FunctionSettings):
-    deliveries_table_name: str
-
-
-class RatingsSettings(DeliveriesSettings):
-    ratings_table_name: str
-
-
-class StandingSettings(RatingsSettings):
-    standing_table_name: str
-    event_bus_name: str
-
-
-class StandingReadSettings(FunctionSettings):
-    standing_table_name: str
-
-
 @cache
 def dynamodb() -> DynamoDBClient:
     return dynamodb_client()
@@ -55,7 +43,7 @@ def delivery_service() -> DeliveryService:
     from flexfleet.deliveries.repository import DeliveryRepository
     from flexfleet.deliveries.service import DeliveryService
 
-    settings = DeliveriesSettings.from_environment(os.environ)
+    settings = DeliveriesSettings.of_this_function()
     return DeliveryService(DeliveryRepository(dynamodb(), settings.deliveries_table_name))
 
 
@@ -64,7 +52,7 @@ def rating_service() -> RatingService:
     from flexfleet.ratings.repository import RatingRepository
     from flexfleet.ratings.service import RatingService
 
-    settings = RatingsSettings.from_environment(os.environ)
+    settings = RatingsSettings.of_this_function()
     return RatingService(
         RatingRepository(dynamodb(), settings.ratings_table_name, settings.deliveries_table_name)
     )
@@ -75,13 +63,13 @@ def standing_service() -> StandingService:
     from flexfleet.standing.repository import StandingRepository
     from flexfleet.standing.service import StandingService
 
-    settings = StandingReadSettings.from_environment(os.environ)
+    settings = StandingReadSettings.of_this_function()
     return StandingService(StandingRepository(dynamodb(), settings.standing_table_name))
 
 
 @cache
 def standing_settings() -> StandingSettings:
-    return StandingSettings.from_environment(os.environ)
+    return StandingSettings.of_this_function()
 
 
 @cache

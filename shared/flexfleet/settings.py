@@ -1,13 +1,14 @@
-"""The base of each function's typed configuration.
+"""The functions' typed configuration: the one place that reads the environment.
 
-A function declares its settings as fields; the handler parses them once, on
-first use, from the environment it passes in. A missing variable fails fast
-with a validation error that names it. (pydantic-settings does the same but
-doubled the cold start, so plain pydantic reads the mapping.)
+Each settings model declares what it needs as fields, and is parsed on first use,
+never at import. A missing variable fails fast with a validation error that names
+it. (pydantic-settings does the same but doubled the cold start, so plain pydantic
+reads the mapping.)
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Self
 
@@ -22,3 +23,25 @@ class FunctionSettings(BaseModel):
     @classmethod
     def from_environment(cls, environment: Mapping[str, str]) -> Self:
         return cls.model_validate(dict(environment))
+
+    @classmethod
+    def of_this_function(cls) -> Self:
+        """The settings from this function's environment, as the template sets it."""
+        return cls.from_environment(os.environ)
+
+
+class DeliveriesSettings(FunctionSettings):
+    deliveries_table_name: str
+
+
+class RatingsSettings(DeliveriesSettings):
+    ratings_table_name: str
+
+
+class StandingSettings(RatingsSettings):
+    standing_table_name: str
+    event_bus_name: str
+
+
+class StandingReadSettings(FunctionSettings):
+    standing_table_name: str
