@@ -63,21 +63,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-# The attributes of every rating the API writes, with their DynamoDB types.
-_WRITTEN_BY_THE_API = " AND ".join(
-    f"attribute_type({name}, :type{kind})"
-    for name, kind in (
-        ("deliveryId", "S"),
-        ("driverId", "S"),
-        ("customerId", "S"),
-        ("stars", "N"),
-        ("ratedAt", "S"),
-        ("deliveredAt", "S"),
-    )
-)
-_TYPES = {":typeS": {"S": "S"}, ":typeN": {"S": "N"}}
-
-
 class RatingExists(Exception):
     def __init__(self, existing: Rating | None) -> None:
         super().__init__("taken")
@@ -147,18 +132,15 @@ class RatingRepository:
     def _update(
         self, rating_id: str, condition: str, values: dict[str, Any], **update: Any
     ) -> Rating | None:
-        """An UpdateItem on one rating: the new rating, or None when its condition failed.
-
-        The services read a rating, and so check it can be read, before they update it. The
-        condition also asks for the attributes every rating the API writes has, with their
-        types, so that the rating cannot have been replaced by a hand-written item meanwhile."""
+        """An UpdateItem on one rating: the new rating, or None when its condition failed. (The
+        services read a rating, and so check it can be read, before they update it.)"""
         try:
             result = self._client.update_item(
                 TableName=self.table_name,
                 Key={"ratingId": {"S": rating_id}},
                 ReturnValues="ALL_NEW",
-                ConditionExpression=f"({condition}) AND {_WRITTEN_BY_THE_API}",
-                ExpressionAttributeValues={**attribute_item(values), **_TYPES},
+                ConditionExpression=condition,
+                ExpressionAttributeValues=attribute_item(values),
                 **update,
             )
         except self._client.exceptions.ConditionalCheckFailedException:
