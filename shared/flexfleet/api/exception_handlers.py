@@ -13,10 +13,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import (
-    RequestUnsupportedContentType,
-    RequestValidationError,
-)
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
@@ -163,15 +160,6 @@ def validation_error(exc: RequestValidationError) -> Response[dict[str, Any]]:
     )
 
 
-def unsupported_content_type(_: RequestUnsupportedContentType) -> Response[dict[str, Any]]:
-    return error_response(
-        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-        UnsupportedMediaType.code,
-        "the body must be sent as application/json",
-        "content-type",
-    )
-
-
 def route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
     return error_response(HTTPStatus.NOT_FOUND, "not_found", "no such route")
 
@@ -184,7 +172,6 @@ def unexpected(exc: Exception) -> Response[dict[str, Any]]:
 
 def register_exception_handlers(app: APIGatewayHttpResolver) -> None:
     app.exception_handler(errors.DomainError)(domain_error)
-    app.exception_handler(RequestUnsupportedContentType)(unsupported_content_type)
     app.exception_handler(RequestValidationError)(validation_error)
     app.not_found(route_not_found)
     app.exception_handler(Exception)(unexpected)
