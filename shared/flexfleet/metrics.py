@@ -5,6 +5,7 @@ template sets, and the template's dashboard shows each of them."""
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -25,6 +26,13 @@ class Metric(StrEnum):
     UNREADABLE_ITEMS = "UnreadableItems"  # items the code could not read, skipped
 
 
+@cache
+def _metrics() -> Metrics:
+    # Made on first use, not at import: it reads its namespace from the environment.
+    return Metrics()
+
+
 def count(metric: Metric, value: int = 1) -> None:
-    """Adds to a metric of this invocation; the handler's log_metrics publishes them all."""
-    Metrics().add_metric(name=metric.value, unit=MetricUnit.Count, value=value)
+    """Adds to a metric of this invocation; the handler's log_metrics publishes them all (every
+    Metrics instance shares one set)."""
+    _metrics().add_metric(name=metric.value, unit=MetricUnit.Count, value=value)
