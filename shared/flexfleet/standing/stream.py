@@ -13,15 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
-from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ValidationError
 
 from flexfleet.dynamodb import unreadable
 from flexfleet.dynamodb.unreadable import UnreadableItem
 from flexfleet.standing.model import DeliveryFact, RatingFact
 from flexfleet.standing.sources import delivery_source, rating_source
-
-logger = Logger(child=True)
 
 Fact = TypeVar("Fact", RatingFact, DeliveryFact)
 Reader = Callable[[dict[str, Any]], tuple[str, Fact]]
@@ -64,24 +61,37 @@ class StandingBatch(Generic[Fact]):
         self._read: Callable[[dict[str, Any]], tuple[str, Fact]] = read
         self._recompute: Callable[[str, dict[str, Fact | None]], None] = recompute
         self._done: set[str] = set()
+        # Each image read once, by sequence number and side: what it gives, or why it can't.
+        self._read_images: dict[tuple[str, str], tuple[str, Fact] | UnreadableItem] = {}
         # Per driver, the last state the batch shows of each item: its newest image, or None
         # once removed. These are newer than what a lagging index may still answer.
         self._facts: dict[str, dict[str, Fact | None]] = {}
         for raw in raw_records:
-            old, new = (self._lenient(image) for image in _images(raw))
+            change = _change(raw)
+            if change is None:
+                continue
+            old, new = (self._lenient(change, side) for side in ("old", "new"))
             for seen in (old, new):
                 if seen is not None:
                     driver, fact = seen
                     latest = new[1] if new is not None and new[0] == driver else None
                     self._facts.setdefault(driver, {})[_item_id(fact)] = latest
 
-    def _lenient(self, image: dict[str, Any] | None) -> tuple[str, Fact] | None:
+    def _image(self, change: StreamChange, side: str) -> tuple[str, Fact] | UnreadableItem | None:
+        image = change.OldImage if side == "old" else change.NewImage
         if image is None:
             return None
-        try:
-            return self._read(image)
-        except UnreadableItem:
-            return None
+        key = (change.SequenceNumber, side)
+        if key not in self._read_images:
+            try:
+                self._read_images[key] = self._read(image)
+            except UnreadableItem as problem:
+                self._read_images[key] = problem
+        return self._read_images[key]
+
+    def _lenient(self, change: StreamChange, side: str) -> tuple[str, Fact] | None:
+        image = self._image(change, side)
+        return None if isinstance(image, UnreadableItem) else image
 
     def handle_record(self, record: StreamRecord) -> None:
         """Recomputes the drivers of one record; an unreadable new image fails the record."""
@@ -91,14 +101,11 @@ class StandingBatch(Generic[Fact]):
                 "a stream record without images: the stream must be NEW_AND_OLD_IMAGES"
             )
         # An old image that cannot be read never counted: only its replacement matters.
-        old = self._lenient(change.OldImage)
-        new = None
-        if change.NewImage is not None:
-            try:
-                new = self._read(change.NewImage)
-            except UnreadableItem as problem:
-                unreadable.report(problem)
-                raise
+        old = self._lenient(change, "old")
+        new = self._image(change, "new")
+        if isinstance(new, UnreadableItem):
+            unreadable.report(new)
+            raise new
         self.handle(old, new)
 
     def handle(self, old: tuple[str, Fact] | None, new: tuple[str, Fact] | None) -> None:
@@ -110,13 +117,12 @@ class StandingBatch(Generic[Fact]):
                 self._done.add(driver_id)
 
 
-def _images(raw: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The record's old and new images, read leniently: a malformed record fails later, alone."""
+def _change(raw: dict[str, Any]) -> StreamChange | None:
+    """The record's change, read leniently: a malformed record fails later, alone."""
     try:
-        change = StreamChange.model_validate(raw.get("dynamodb") or {})
+        return StreamChange.model_validate(raw.get("dynamodb") or {})
     except ValidationError:
-        return None, None
-    return change.OldImage, change.NewImage
+        return None
 
 
 def standing_batch(
