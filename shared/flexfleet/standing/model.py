@@ -20,11 +20,12 @@ FACTORS = ("timeliness", "professionalism", "packageCare", "communication", "fol
 # The scored components, by the names the API shows them under.
 COMPONENTS = ("customerRating", "onTimeRate", "completionRate")
 
-_SCORE = Decimal("0.0001")
+# Figures are shown to four decimals (rounded here; cut, never rounded up, in the view).
+FOUR_PLACES = Decimal("0.0001")
 
 
 def _round(value: Decimal) -> Decimal:
-    return value.quantize(_SCORE, ROUND_HALF_EVEN)
+    return value.quantize(FOUR_PLACES, ROUND_HALF_EVEN)
 
 
 class RatingFact(BaseModel):

@@ -13,6 +13,7 @@ from flexfleet.dynamodb.unreadable import UnreadableItem
 from flexfleet.standing import config
 from flexfleet.standing.config import Tier
 from flexfleet.standing.model import (
+    FOUR_PLACES,
     DeliveryComponent,
     RatingComponent,
     component_tier,
@@ -20,8 +21,6 @@ from flexfleet.standing.model import (
     rating_component,
 )
 from flexfleet.standing.repository import stored_tier
-
-_SHOWN = Decimal("0.0001")
 
 
 class ComponentView(ApiModel):
@@ -38,7 +37,7 @@ def component_view(component: str, value: Decimal) -> ComponentView:
     """Tiers come from the exact value. It is shown cut to four decimals, never rounded up, so
     that a value a hair below a threshold never looks as if it reached it."""
     tier = component_tier(component, value)
-    shown = value.quantize(_SHOWN, ROUND_FLOOR)
+    shown = value.quantize(FOUR_PLACES, ROUND_FLOOR)
     if tier is Tier.FANTASTIC:
         return ComponentView(
             value=shown, tier=tier.label, next_tier=None, next_threshold=None, gap=None
