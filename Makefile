@@ -54,7 +54,8 @@ token: install ## print a bearer token for the local runtime: make token ROLE=dr
 fire: install ## fire a schedule now on the running local runtime: make fire FN=StandingScheduleFunction
 	@$(BIN)/python -m infra.local_runtime fire $(FN)
 
-test: lint typecheck pytest fuzz template-check ## every check: ruff, mypy, pytest, fuzz, cfn-lint, checkov, sam validate, sam build
+# pytest runs last, so that its closing line ("N passed in …") is the run's last word.
+test: lint typecheck template-check fuzz pytest ## every check: ruff, mypy, cfn-lint, checkov, sam validate, sam build, fuzz, pytest
 
 lint: install
 	$(BIN)/ruff check .
