@@ -11,11 +11,17 @@ under moto.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flexfleet.aws_clients import dynamodb_client, events_client
+from flexfleet.clock import Clock, OffsetClock, utc_now
 from flexfleet.settings import (
+    BlocksSettings,
+    CatalogueSettings,
     DeliveriesSettings,
+    FunctionSettings,
+    OrdersSettings,
     RatingsSettings,
     StandingReadSettings,
     StandingSettings,
@@ -24,8 +30,16 @@ from flexfleet.settings import (
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from flexfleet.blocks.jobs import BlockJobs
+    from flexfleet.blocks.repository import BlockRepository
+    from flexfleet.blocks.service import BlockService
     from flexfleet.deliveries.service import DeliveryService
+    from flexfleet.dispatch.service import DispatchService
+    from flexfleet.malls.repository import MallRepository
+    from flexfleet.malls.service import CatalogueService
     from flexfleet.ratings.service import RatingService
+    from flexfleet.retail.repository import OrderRepository
+    from flexfleet.retail.service import OrderService
     from flexfleet.standing.daily_sweep import DailySweep
     from flexfleet.standing.events import StandingEvents
     from flexfleet.standing.projector import StandingProjector
@@ -39,12 +53,19 @@ def dynamodb() -> DynamoDBClient:
 
 
 @cache
+def clock() -> Clock:
+    """The time every service reads: the real time in AWS, the runtime's movable clock locally."""
+    moved = FunctionSettings.of_this_function().local_runtime_clock_file
+    return OffsetClock(Path(moved)) if moved else utc_now
+
+
+@cache
 def delivery_service() -> DeliveryService:
     from flexfleet.deliveries.repository import DeliveryRepository
     from flexfleet.deliveries.service import DeliveryService
 
     settings = DeliveriesSettings.of_this_function()
-    return DeliveryService(DeliveryRepository(dynamodb(), settings.deliveries_table_name))
+    return DeliveryService(DeliveryRepository(dynamodb(), settings.deliveries_table_name), clock())
 
 
 @cache
@@ -54,7 +75,8 @@ def rating_service() -> RatingService:
 
     settings = RatingsSettings.of_this_function()
     return RatingService(
-        RatingRepository(dynamodb(), settings.ratings_table_name, settings.deliveries_table_name)
+        RatingRepository(dynamodb(), settings.ratings_table_name, settings.deliveries_table_name),
+        clock(),
     )
 
 
@@ -64,7 +86,7 @@ def standing_service() -> StandingService:
     from flexfleet.standing.service import StandingService
 
     settings = StandingReadSettings.of_this_function()
-    return StandingService(StandingRepository(dynamodb(), settings.standing_table_name))
+    return StandingService(StandingRepository(dynamodb(), settings.standing_table_name), clock())
 
 
 @cache
@@ -98,6 +120,7 @@ def standing_projector() -> StandingProjector:
         standing_sources(),
         StandingRepository(dynamodb(), settings.standing_table_name),
         standing_events(),
+        clock(),
     )
 
 
@@ -110,4 +133,80 @@ def daily_sweep() -> DailySweep:
         standing_sources(),
         StandingRepository(dynamodb(), settings.standing_table_name),
         standing_projector(),
+        clock(),
     )
+
+
+@cache
+def malls() -> MallRepository:
+    from flexfleet.malls.repository import MallRepository
+
+    return MallRepository(dynamodb(), CatalogueSettings.of_this_function().malls_table_name)
+
+
+@cache
+def catalogue_service() -> CatalogueService:
+    from flexfleet.malls.repository import RetailerRepository
+    from flexfleet.malls.service import CatalogueService
+
+    settings = CatalogueSettings.of_this_function()
+    return CatalogueService(
+        malls(), RetailerRepository(dynamodb(), settings.retailers_table_name), clock()
+    )
+
+
+@cache
+def blocks() -> BlockRepository:
+    from flexfleet.blocks.repository import BlockRepository, BlockTables
+
+    settings = BlocksSettings.of_this_function()
+    tables = BlockTables(
+        blocks=settings.blocks_table_name,
+        bookings=settings.bookings_table_name,
+        reserved_offers=settings.reserved_offers_table_name,
+        drivers=settings.drivers_table_name,
+        standing=settings.standing_table_name,
+    )
+    return BlockRepository(dynamodb(), tables)
+
+
+@cache
+def block_service() -> BlockService:
+    from flexfleet.blocks.service import BlockService
+
+    return BlockService(blocks(), malls(), clock())
+
+
+def block_jobs() -> BlockJobs:
+    from flexfleet.blocks.jobs import BlockJobs
+
+    return BlockJobs(blocks(), malls(), clock())
+
+
+@cache
+def orders() -> OrderRepository:
+    from flexfleet.retail.repository import OrderRepository
+
+    settings = OrdersSettings.of_this_function()
+    return OrderRepository(
+        dynamodb(),
+        settings.orders_table_name,
+        settings.deliveries_table_name,
+        settings.bookings_table_name,
+    )
+
+
+@cache
+def order_service() -> OrderService:
+    from flexfleet.retail.service import OrderService
+
+    return OrderService(orders(), catalogue_service(), clock())
+
+
+def dispatch_service() -> DispatchService:
+    from flexfleet.dispatch.repository import DispatchRepository
+    from flexfleet.dispatch.service import DispatchService
+
+    settings = OrdersSettings.of_this_function()
+    store = DispatchRepository(dynamodb(), orders(), settings.bookings_table_name)
+    return DispatchService(store, malls(), clock=clock())

@@ -20,6 +20,9 @@ class FunctionSettings(BaseModel):
         alias_generator=str.upper, populate_by_name=True, frozen=True, extra="ignore"
     )
 
+    # Set only by the local runtime, whose clock tests may move (flexfleet.clock.OffsetClock).
+    local_runtime_clock_file: str | None = None
+
     @classmethod
     def from_environment(cls, environment: Mapping[str, str]) -> Self:
         return cls.model_validate(dict(environment))
@@ -45,3 +48,21 @@ class StandingSettings(RatingsSettings):
 
 class StandingReadSettings(FunctionSettings):
     standing_table_name: str
+
+
+class CatalogueSettings(FunctionSettings):
+    malls_table_name: str
+    retailers_table_name: str
+
+
+class BlocksSettings(CatalogueSettings):
+    blocks_table_name: str
+    bookings_table_name: str
+    reserved_offers_table_name: str
+    drivers_table_name: str
+    standing_table_name: str
+
+
+class OrdersSettings(CatalogueSettings, DeliveriesSettings):
+    orders_table_name: str
+    bookings_table_name: str
