@@ -60,3 +60,27 @@ class Unprocessable(DomainError):
     """The request is well formed but the domain refuses it."""
 
     code = "unprocessable"
+
+
+class RetailerNotOnboarded(Forbidden):
+    """A retailer user whose store ops have not onboarded: it may not submit orders yet."""
+
+    code = "retailer_not_onboarded"
+
+
+class IllegalTransition(Conflict):
+    """The order or block is not in a state from which this step can be taken."""
+
+    code = "illegal_transition"
+
+
+class BlockFull(Conflict):
+    """Every place on the block is taken."""
+
+    code = "block_full"
+
+
+class Overlap(Conflict):
+    """The driver already holds a block at that time."""
+
+    code = "overlap"

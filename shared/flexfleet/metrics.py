@@ -24,6 +24,17 @@ class Metric(StrEnum):
     DRIVERS_RECALCULATED = "DriversRecalculated"  # by the daily sweep
     BATCH_ITEM_FAILURES = "BatchItemFailures"  # stream records reported failed, to be retried
     UNREADABLE_ITEMS = "UnreadableItems"  # items the code could not read, skipped
+    REVIEW_DECISIONS = "ReviewDecisions"
+    ORDERS_PLACED = "OrdersPlaced"
+    ORDER_TRANSITIONS = "OrderTransitions"  # cancel, pickup, delivery
+    ORDERS_ASSIGNED = "OrdersAssigned"  # by dispatch
+    ORDERS_FLAGGED = "OrdersFlagged"  # unassignable, with a reason for ops
+    DISPATCH_RACES_LOST = "DispatchRacesLost"  # an assignment another run or change got to first
+    BLOCKS_PUBLISHED = "BlocksPublished"
+    BLOCKS_ACCEPTED = "BlocksAccepted"
+    BLOCKS_FULL = "BlocksFull"  # an accept refused with block_full
+    BLOCKS_FORFEITED = "BlocksForfeited"
+    BLOCK_JOB_CHANGES = "BlockJobChanges"  # releases, surges, no-shows and expiries written
 
 
 @cache

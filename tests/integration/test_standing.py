@@ -21,11 +21,11 @@ from flexfleet.ratings.model import (
     ResponseSubmission,
 )
 from flexfleet.standing import config
-from flexfleet.standing.config import Tier
 from flexfleet.standing.events import StandingEvents
 from flexfleet.standing.model import delivery_component, rating_component
 from flexfleet.standing.service import StandingService
 from flexfleet.standing.stream import StreamRecord, standing_batch
+from flexfleet.tiers import Tier
 from infra.local_runtime.stack import Stack
 from tests.factories import delivery_report, stream_event_from_table
 from tests.integration.conftest import World

@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flexfleet.standing import config
-from flexfleet.standing.config import Tier
 from flexfleet.standing.model import (
     DeliveryComponent,
     DeliveryFact,
@@ -27,6 +26,7 @@ from flexfleet.standing.model import (
     rating_tiers,
 )
 from flexfleet.standing.view import component_view
+from flexfleet.tiers import Tier
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 

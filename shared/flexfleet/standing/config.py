@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from enum import IntEnum
+
+from flexfleet.tiers import Tier
 
 # --- Customer rating: a Bayesian average (IMDb's weighted rating) ------------------------
 # R~ = (m*C + sum of stars) / (m + n): m "ghost" ratings at the prior mean C keep a new
@@ -36,19 +37,6 @@ TREND_WINDOW = timedelta(days=30)
 # --- The daily recalculation ----------------------------------------------------------------
 # Each window's edge is looked at for this many days back, so that a missed run loses nothing.
 RECALCULATION_LOOKBACK_DAYS = 2
-
-
-class Tier(IntEnum):
-    """Ordered worst to best, so that the weakest component decides: min() of the levels."""
-
-    AT_RISK = 0
-    FAIR = 1
-    GREAT = 2
-    FANTASTIC = 3
-
-    @property
-    def label(self) -> str:
-        return {0: "At Risk", 1: "Fair", 2: "Great", 3: "Fantastic"}[self.value]
 
 
 # The lowest value of each component that still reaches a tier. Below Fair is At Risk.

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pydantic import BaseModel, ConfigDict
 
 from flexfleet.standing import config
-from flexfleet.standing.config import Tier
+from flexfleet.tiers import Tier
 
 FACTORS = ("timeliness", "professionalism", "packageCare", "communication", "followedInstructions")
 # The scored components, by the names the API shows them under.

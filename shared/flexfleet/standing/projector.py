@@ -22,7 +22,6 @@ from typing import Any, Protocol
 
 from flexfleet.clock import Clock, utc_now
 from flexfleet.standing import config
-from flexfleet.standing.config import Tier
 from flexfleet.standing.model import (
     DeliveryFact,
     RatingFact,
@@ -34,6 +33,7 @@ from flexfleet.standing.model import (
     rating_tiers,
 )
 from flexfleet.standing.repository import TIER_ATTRIBUTES, stored_tier
+from flexfleet.tiers import Tier
 
 _NOTHING: Mapping[str, Any] = MappingProxyType({})
 

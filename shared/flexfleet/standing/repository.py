@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from flexfleet.dynamodb.attribute_values import from_item as plain_item
 from flexfleet.dynamodb.attribute_values import to_attribute
 from flexfleet.dynamodb.pages import all_items
-from flexfleet.standing.config import Tier
 from flexfleet.standing.model import overall_tier
+from flexfleet.tiers import Tier
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -145,6 +145,37 @@ class StandingRepository:
             TableName=self.table_name, Key={"driverId": {"S": driver_id}}, ConsistentRead=True
         ).get("Item")
         return plain_item(item) if item else None
+
+    def record_decision(
+        self, driver_id: str, decision: dict[str, Any], status: str, seen: dict[str, Any] | None
+    ) -> bool:
+        """Stores a review decision as the latest, appends it to the history and sets the account
+        status, if the latest decision is still the one read (`seen`); False otherwise."""
+        values: dict[str, Any] = {
+            ":decision": to_attribute(decision),
+            ":one": to_attribute([decision]),
+            ":empty": {"L": []},
+            ":status": {"S": status},
+        }
+        if seen is None:
+            condition = "attribute_not_exists(reviewDecision)"
+        else:
+            condition = "reviewDecision.decidedAt = :seen"
+            values[":seen"] = {"S": seen["decidedAt"]}
+        try:
+            self._client.update_item(
+                TableName=self.table_name,
+                Key={"driverId": {"S": driver_id}},
+                UpdateExpression=(
+                    "SET reviewDecision = :decision, accountStatus = :status, "
+                    "reviewHistory = list_append(if_not_exists(reviewHistory, :empty), :one)"
+                ),
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     def warned_between(self, after: datetime, until: datetime) -> list[dict[str, Any]]:
         """Drivers warned between the two moments, inclusive, from the sparse byWarning index."""

@@ -7,9 +7,17 @@ from typing import Any, Protocol
 
 from flexfleet.clock import Clock, utc_now
 from flexfleet.dynamodb import unreadable
-from flexfleet.errors import NotFound
+from flexfleet.errors import Conflict, IllegalTransition, NotFound
 from flexfleet.identity import Caller, Role
 from flexfleet.standing import config
+from flexfleet.standing.review import (
+    ACTIVE,
+    DEACTIVATED,
+    ReviewDecision,
+    ReviewDecisionRequest,
+    account_status,
+    is_deactivated,
+)
 from flexfleet.standing.view import ReviewQueue, StandingOut, standing_view
 
 
@@ -19,8 +27,15 @@ class StandingReader(Protocol):
     def warned_between(self, after: datetime, until: datetime) -> list[dict[str, Any]]: ...
 
 
+class DecisionStore(StandingReader, Protocol):
+    def record_decision(
+        self, driver_id: str, decision: dict[str, Any], status: str, seen: dict[str, Any] | None
+    ) -> bool:
+        """False if another decision was recorded since `seen` was read."""
+
+
 class StandingService:
-    def __init__(self, standings: StandingReader, clock: Clock = utc_now) -> None:
+    def __init__(self, standings: DecisionStore, clock: Clock = utc_now) -> None:
         self._standings = standings
         self._clock = clock
 
@@ -48,3 +63,40 @@ class StandingService:
             lambda item: standing_view(str(item.get("driverId")), item, now), warned
         )
         return ReviewQueue(items=[v for v in views if v.review.flagged])
+
+    def decide(
+        self, caller: Caller, driver_id: str, request: ReviewDecisionRequest
+    ) -> tuple[ReviewDecision, bool]:
+        """Records ops' decision on a driver, and whether it is new: the same decision and note
+        from the same person again changes nothing. Deactivate needs an active driver, and
+        reinstate a deactivated one."""
+        caller.require(Role.OPS)
+        caller.refuse_own_record({"driverId": driver_id}, "this review")
+        item = self._standings.get(driver_id) or {}
+        seen = item.get("reviewDecision")
+        if seen is not None:
+            latest = ReviewDecision.model_validate(seen)
+            if (latest.decision, latest.note, latest.decided_by) == (
+                request.decision,
+                request.note,
+                caller.sub,
+            ):
+                return latest, False
+        current = DEACTIVATED if is_deactivated(item) else ACTIVE
+        if (request.decision, current) in (("deactivate", DEACTIVATED), ("reinstate", ACTIVE)):
+            raise IllegalTransition(
+                f"driver {driver_id} is {current}: they can't be {request.decision}d",
+                field="decision",
+            )
+        decision = ReviewDecision(
+            **request.model_dump(), decided_by=caller.sub, decided_at=self._clock()
+        )
+        stored = decision.model_dump(mode="json", by_alias=True)
+        if not self._standings.record_decision(
+            driver_id, stored, account_status(request.decision, current), seen
+        ):
+            raise Conflict(
+                f"another decision on driver {driver_id} was recorded meanwhile: read it first",
+                field="driverId",
+            )
+        return decision, True

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
 from flexfleet.api_model import ApiModel, UtcDatetime
 from flexfleet.dynamodb.unreadable import UnreadableItem
 from flexfleet.standing import config
-from flexfleet.standing.config import Tier
 from flexfleet.standing.model import (
     FOUR_PLACES,
     DeliveryComponent,
@@ -21,6 +20,8 @@ from flexfleet.standing.model import (
     rating_component,
 )
 from flexfleet.standing.repository import stored_tier
+from flexfleet.standing.review import ACTIVE, DEACTIVATED, ReviewDecision, is_deactivated
+from flexfleet.tiers import Tier
 
 
 class ComponentView(ApiModel):
@@ -78,7 +79,14 @@ class Coaching(ApiModel):
 class Review(ApiModel):
     warned_at: UtcDatetime | None = Field(description="when the driver first entered At Risk")
     evidence: bool = Field(description="enough ratings or deliveries to show a real problem")
-    flagged: bool = Field(description="sent to human review; nobody is deactivated automatically")
+    flagged: bool = Field(
+        description="sent to human review, and not yet decided since the warning; nobody is "
+        "deactivated automatically"
+    )
+    account_status: Literal["active", "deactivated"] = Field(
+        description="deactivated only by an ops decision; a deactivated driver sees no offers"
+    )
+    decision: ReviewDecision | None = Field(description="the latest review decision, and why")
 
 
 class StandingOut(ApiModel):
@@ -113,6 +121,9 @@ def _view(driver_id: str, item: dict[str, Any], now: datetime) -> StandingOut:
     rating = rating or rating_component([], now)
     deliveries = deliveries or delivery_component([], now)
     warned_at = datetime.fromisoformat(item["warnedAt"]) if "warnedAt" in item else None
+    decision = (
+        ReviewDecision.model_validate(item["reviewDecision"]) if "reviewDecision" in item else None
+    )
     evidence = bool(item.get("ratingEvidence") or item.get("deliveryEvidence"))
     tier = stored_tier(item)
     return StandingOut(
@@ -144,7 +155,12 @@ def _view(driver_id: str, item: dict[str, Any], now: datetime) -> StandingOut:
         review=Review(
             warned_at=warned_at,
             evidence=evidence,
-            flagged=is_flagged(tier, evidence, warned_at, now),
+            flagged=is_flagged(tier, evidence, warned_at, now)
+            and not (
+                decision is not None and warned_at is not None and decision.decided_at > warned_at
+            ),
+            account_status=DEACTIVATED if is_deactivated(item) else ACTIVE,
+            decision=decision,
         ),
         updated_at=datetime.fromisoformat(item["updatedAt"]) if "updatedAt" in item else None,
     )
