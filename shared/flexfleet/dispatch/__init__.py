@@ -1,0 +1,1 @@
+"""Dispatch: which driver on duty takes which waiting order, run per mall."""

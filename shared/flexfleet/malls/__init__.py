@@ -1,0 +1,1 @@
+"""The catalogue: the malls of the retail pilot and the retailers onboarded in them."""

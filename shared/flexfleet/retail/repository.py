@@ -1,0 +1,188 @@
+"""Retail orders in DynamoDB: one item per order, every change a write conditioned on the status
+it starts from.
+
+Sparse index attributes follow the status: `waitingMall` while the order waits for a driver
+(dispatch reads the mall's queue by readyAt), `activeDriverId` while a driver works on it (the
+driver's assignments). An order's end that frees its driver changes the driver's booking in the
+same transaction, and a delivery also records the delivery that the customer will rate.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flexfleet.blocks.repository import booking_key
+from flexfleet.deliveries.model import Delivery
+from flexfleet.deliveries.repository import to_item as delivery_item
+from flexfleet.dynamodb import unreadable
+from flexfleet.dynamodb.cursors import decode_cursor, encode_cursor
+from flexfleet.dynamodb.models import model_item, read_model
+from flexfleet.dynamodb.pages import all_items, put_new
+from flexfleet.dynamodb.transactions import TransactionRefused, transact
+from flexfleet.retail.model import WITH_DRIVER, Order
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def order_from_item(item: dict[str, Any]) -> Order:
+    return read_model(Order, item, "orders", "orderId")
+
+
+def order_item(order: Order) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if order.status == "placed":
+        extra["waitingMall"] = order.mall_id
+    if order.status in WITH_DRIVER:
+        extra["activeDriverId"] = order.driver_id
+    return model_item(order, **extra)
+
+
+class OrderExists(Exception):
+    def __init__(self, existing: Order | None) -> None:
+        super().__init__("taken")
+        self.existing = existing
+
+
+class OrderRepository:
+    def __init__(
+        self, client: DynamoDBClient, table_name: str, deliveries_table: str, bookings_table: str
+    ) -> None:
+        self._client = client
+        self.table_name = table_name
+        self._deliveries = deliveries_table
+        self._bookings = bookings_table
+
+    def add(self, order: Order) -> None:
+        """Stores a new order; OrderExists, carrying the stored one, if the id is taken."""
+        stored = put_new(self._client, self.table_name, order_item(order), "orderId")
+        if stored is not None:
+            raise OrderExists(unreadable.read(order_from_item, stored))
+
+    def get(self, order_id: str) -> Order | None:
+        item = self._client.get_item(
+            TableName=self.table_name, Key={"orderId": {"S": order_id}}, ConsistentRead=True
+        ).get("Item")
+        return unreadable.read(order_from_item, item) if item else None
+
+    def page(
+        self,
+        index: str,
+        owner: str,
+        owner_id: str,
+        status: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[Order], str | None]:
+        """A page of the orders of one retailer (byRetailer) or mall (byMall), newest first.
+        With a status, a page may hold fewer than `limit`: the filter applies after the read."""
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": index,
+            "KeyConditionExpression": f"{owner} = :owner",
+            "ExpressionAttributeValues": {":owner": {"S": owner_id}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if status is not None:
+            query["FilterExpression"] = "#status = :status"
+            query["ExpressionAttributeNames"] = {"#status": "status"}
+            query["ExpressionAttributeValues"][":status"] = {"S": status}
+        start = decode_cursor(
+            cursor, key_names={"orderId", owner, "placedAt"}, must_match={owner: owner_id}
+        )
+        if start:
+            query["ExclusiveStartKey"] = start
+        page = self._client.query(**query)
+        orders = unreadable.read_all(order_from_item, page["Items"])
+        return orders, encode_cursor(page.get("LastEvaluatedKey"))
+
+    def active_of_driver(self, driver_id: str) -> list[Order]:
+        items = all_items(
+            self._client,
+            TableName=self.table_name,
+            IndexName="activeByDriver",
+            KeyConditionExpression="activeDriverId = :driver",
+            ExpressionAttributeValues={":driver": {"S": driver_id}},
+        )
+        return unreadable.read_all(order_from_item, items)
+
+    def waiting(self, mall_id: str) -> list[Order]:
+        """The mall's orders waiting for a driver, ready longest first."""
+        items = all_items(
+            self._client,
+            TableName=self.table_name,
+            IndexName="waiting",
+            KeyConditionExpression="waitingMall = :mall",
+            ExpressionAttributeValues={":mall": {"S": mall_id}},
+        )
+        return unreadable.read_all(order_from_item, items)
+
+    # ------------------------------------------------------------------ transitions
+    def _order_put(self, before: Order, after: Order) -> dict[str, Any]:
+        condition = "#status = :from"
+        values: dict[str, Any] = {":from": {"S": before.status}}
+        if before.driver_id is not None:
+            condition += " AND driverId = :driver"
+            values[":driver"] = {"S": before.driver_id}
+        return {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": order_item(after),
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": values,
+            }
+        }
+
+    def _free_driver(self, order: Order, tips: Any = None) -> dict[str, Any]:
+        """The booking under which the order was assigned no longer carries it."""
+        assert order.block_id is not None and order.driver_id is not None
+        update = "REMOVE currentOrderId"
+        values: dict[str, Any] = {":order": {"S": order.order_id}}
+        if tips is not None:
+            update = "SET tips = tips + :tip, ordersDelivered = ordersDelivered + :one " + update
+            values |= {":tip": {"N": str(tips)}, ":one": {"N": "1"}}
+        return {
+            "Update": {
+                "TableName": self._bookings,
+                "Key": booking_key(order.block_id, order.driver_id),
+                "UpdateExpression": update,
+                "ConditionExpression": "currentOrderId = :order",
+                "ExpressionAttributeValues": values,
+            }
+        }
+
+    def transition(self, before: Order, after: Order) -> bool:
+        """Moves the order from the status read; False if it had moved already."""
+        writes = [self._order_put(before, after)]
+        if before.status in WITH_DRIVER and after.status not in WITH_DRIVER:
+            writes.append(self._free_driver(before))
+        try:
+            transact(self._client, writes)
+        except TransactionRefused:
+            return False
+        return True
+
+    def finish(self, before: Order, after: Order, delivery: Delivery) -> bool:
+        """Ends a picked-up order and records its delivery, to be rated, and frees the driver,
+        passing the tip to them when delivered: all or nothing. False if it had moved already."""
+        tips = after.tip if after.status == "delivered" else 0
+        try:
+            transact(
+                self._client,
+                [
+                    self._order_put(before, after),
+                    {
+                        "Put": {
+                            "TableName": self._deliveries,
+                            "Item": delivery_item(delivery),
+                            "ConditionExpression": "attribute_not_exists(deliveryId)",
+                        }
+                    },
+                    self._free_driver(before, tips),
+                ],
+            )
+        except TransactionRefused:
+            return False
+        return True
