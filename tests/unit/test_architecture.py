@@ -19,7 +19,7 @@ from tests import ROOT
 
 SHARED = ROOT / "shared"
 PACKAGE = SHARED / "flexfleet"
-FEATURES = ("deliveries", "ratings", "standing")
+FEATURES = ("deliveries", "ratings", "standing", "malls", "blocks", "retail", "dispatch")
 FOUNDATION = (
     "metrics",
     "snapstart",
@@ -31,6 +31,10 @@ FOUNDATION = (
     "api_model",
     "aws_clients",
     "dynamodb",
+    "tiers",
+    "money",
+    "geo",
+    "cloudformation",
 )
 # The only places one feature reads another: a rating is of a delivery, and standing reads its
 # inputs through a module of its own.
@@ -38,6 +42,19 @@ FEATURE_DEPENDENCIES = {
     ("ratings", "deliveries"): {"ratings/repository.py", "ratings/service.py"},
     ("standing", "ratings"): {"standing/sources.py"},
     ("standing", "deliveries"): {"standing/sources.py"},
+    # Blocks read a driver's tier and review status from the standing table through one module,
+    # and a block's mall from the catalogue.
+    ("blocks", "standing"): {"blocks/standing_source.py"},
+    ("blocks", "malls"): {"blocks/service.py", "blocks/jobs.py"},
+    # An order is placed at its retailer's mall, ends in a delivery to rate, and frees the
+    # driver's booking in the same transaction.
+    ("retail", "malls"): {"retail/service.py"},
+    ("retail", "deliveries"): {"retail/repository.py", "retail/service.py"},
+    ("retail", "blocks"): {"retail/repository.py"},
+    # Dispatch matches a mall's waiting orders with its bookings on duty.
+    ("dispatch", "retail"): {"dispatch/repository.py", "dispatch/service.py"},
+    ("dispatch", "blocks"): {"dispatch/repository.py", "dispatch/service.py"},
+    ("dispatch", "malls"): {"dispatch/service.py"},
 }
 
 

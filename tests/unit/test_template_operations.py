@@ -32,6 +32,9 @@ SNAPSTART_FUNCTIONS = {
     "RatingsApiFunction",
     "DisputesApiFunction",
     "StandingApiFunction",
+    "CatalogueApiFunction",
+    "BlocksApiFunction",
+    "OrdersApiFunction",
 }
 STREAM_EVENT_TYPES = {"DynamoDB", "Kinesis"}
 # What the code counts with Powertools' Metrics (namespace FlexFleet, dimension service).

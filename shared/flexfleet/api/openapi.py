@@ -11,7 +11,16 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from flexfleet.api.exception_handlers import NO_TOKEN, documented
 from flexfleet.api.resolver import http_resolver, http_router
-from flexfleet.api.routes import deliveries, disputes, platform, ratings, standing
+from flexfleet.api.routes import (
+    blocks,
+    catalogue,
+    deliveries,
+    disputes,
+    orders,
+    platform,
+    ratings,
+    standing,
+)
 
 router = http_router()
 
@@ -36,6 +45,9 @@ ROUTERS = (
     ratings.router,
     disputes.router,
     standing.router,
+    catalogue.router,
+    blocks.router,
+    orders.router,
     router,
 )
 

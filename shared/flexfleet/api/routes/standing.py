@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from flexfleet import composition
 from flexfleet.api.caller import CurrentCaller
 from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
 from flexfleet.ids import Identifier
+from flexfleet.metrics import Metric, count
+from flexfleet.standing.review import ReviewDecision, ReviewDecisionRequest
 from flexfleet.standing.service import StandingService
 from flexfleet.standing.view import ReviewQueue, StandingOut
 
@@ -42,3 +45,36 @@ def driver_standing(
 )
 def review_queue(service: Service, caller: CurrentCaller) -> ReviewQueue:
     return service.review_queue(caller)
+
+
+@router.post(
+    "/drivers/<driverId>/review-decision",
+    summary="Decide a review: keep, coach, deactivate or reinstate a driver (ops)",
+    description=(
+        "Stored with who decided, when and why; the driver sees it in their standing. Only such "
+        "a decision deactivates a driver. The same decision and note again is a no-op (200). "
+        "Nobody decides their own review (403 own_record)."
+    ),
+    tags=["standing"],
+    responses={
+        **documented(ReviewDecision, 401, 403, 409, 422, status=201, description="Decided"),
+        200: {
+            "description": "Decided already, identically",
+            "content": {"application/json": {"model": ReviewDecision}},
+        },
+    },
+)
+def review_decision(
+    driverId: Annotated[Identifier, Path()],  # noqa: N803
+    request: Annotated[ReviewDecisionRequest, Body()],
+    service: Service,
+    caller: CurrentCaller,
+) -> Response[ReviewDecision]:
+    decision, created = service.decide(caller, driverId, request)
+    if created:
+        count(Metric.REVIEW_DECISIONS)
+    return Response(
+        status_code=201 if created else 200,
+        content_type=content_types.APPLICATION_JSON,
+        body=decision,
+    )
