@@ -6,8 +6,12 @@ GET  /invocations?since=N  the invocation log; an HTTP one carries the status it
 GET  /jwks.json            the local identity provider's public keys
 POST /drain                {"timeout": s}: wait until every trigger is quiet
 POST /schedules/NAME/fire  fire a schedule now
-POST /clock                {"advanceSeconds": s}: move the runtime's clock forward
-POST /tokens               {"role", "sub", "ttlSeconds"?, "claims"?}: mint a bearer token
+POST /clock                {"advanceSeconds": s}: move the runtime's clock forward. The clock
+                           drives record ages, schedules and token times, and the functions see
+                           it: before the answer, the runtime rewrites the file named by their
+                           LOCAL_RUNTIME_CLOCK_FILE to `{"offsetSeconds": s}`
+POST /tokens               {"role", "sub", "ttlSeconds"?, "claims"?}: mint a bearer token, issued
+                           at the runtime's clock, so it is valid after a move
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -43,6 +45,9 @@ from infra.local_runtime.template import (
 
 log = logging.getLogger("flexfleet.local")
 
+# Where the runtime publishes its clock's offset for the functions, in its state directory.
+CLOCK_FILE = "clock.json"
+
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -51,16 +56,49 @@ LOCAL_CREDENTIALS = {
 
 
 class Clock:
-    """Wall-clock time that tests may move forward, for record ages, schedules and token expiry."""
+    """Wall-clock time that tests may move forward, for record ages, schedules and token expiry.
 
-    def __init__(self) -> None:
+    The functions see it too: `publish()` writes the offset to `file` as
+    `{"offsetSeconds": s}`, and every move rewrites it before `advance` returns. The file is
+    written whole and renamed into place, so a function never reads half of it.
+    """
+
+    def __init__(self, file: Path | None = None) -> None:
         self.offset = 0.0
+        self.file = file
+        self._lock = threading.Lock()
+        self._published = False
 
     def __call__(self) -> float:
         return time.time() + self.offset
 
     def advance(self, seconds: float) -> None:
-        self.offset += seconds
+        # One move at a time: the file must end with the last offset, not a stale one.
+        with self._lock:
+            self.offset += seconds
+            self.publish()
+
+    def publish(self) -> None:
+        if self.file is None:
+            return
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        fd, partial = tempfile.mkstemp(dir=self.file.parent, prefix=f".{self.file.name}.")
+        with os.fdopen(fd, "w") as out:
+            json.dump({"offsetSeconds": self.offset}, out)
+        os.replace(partial, self.file)
+        self._published = True
+
+    def withdraw(self) -> None:
+        """Removes the file this clock published; one it never wrote may be another runtime's."""
+        if self.file is not None and self._published:
+            self.file.unlink(missing_ok=True)
+            self._published = False
+
+    def follow(self) -> None:
+        """Takes the offset the file holds, if any: a token minted beside a running runtime is
+        minted at that runtime's time."""
+        if self.file is not None and self.file.exists():
+            self.offset = float(json.loads(self.file.read_text())["offsetSeconds"])
 
 
 class MotoServer(ServingThread):
@@ -199,7 +237,7 @@ class LocalRuntime:
         prewarm: bool = True,
     ) -> None:
         self.template = Template(template_path)
-        self.clock = Clock()
+        self.clock = Clock(state_dir.resolve() / CLOCK_FILE)
         self.stack = Stack(
             self.template,
             name=stack_name,
@@ -242,6 +280,7 @@ class LocalRuntime:
             port=self._port,
         )
         self._moto = MotoServer("127.0.0.1", self._aws_port)
+        self.clock.publish()
         log.info("starting moto on %s …", self._moto.url)
         self._moto.start()
         tables = [t for t in self.template.of_type(TABLE) if self.stack.is_active(t)]
@@ -298,6 +337,16 @@ class LocalRuntime:
         )
 
     def _function_config(self, template_fn: FunctionDefinition) -> FunctionConfig:
+        """The function's sandbox configuration: its template environment, then what Lambda
+        sets itself, then one variable of the local runtime's own:
+
+        LOCAL_RUNTIME_CLOCK_FILE, the absolute path of a file in the state directory
+        (`clock.json`, beside runtime.json) holding `{"offsetSeconds": s}`: how far the
+        runtime's clock runs ahead of the real time. It exists from start (offset 0) to stop,
+        and `POST /clock` rewrites it, atomically, before it answers, so an invocation after
+        the answer reads the new offset. A function that wants the moved time reads the file
+        at each call; in AWS the variable is not set and the real time is the time.
+        """
         # Timeout, MemorySize, CodeUri and Handler may be intrinsics too: read them resolved.
         fn = FunctionDefinition(template_fn.logical_id, self.stack.resolve(template_fn.properties))
         props = fn.properties
@@ -343,6 +392,8 @@ class LocalRuntime:
             ),
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{props.get('Runtime', 'python')}",
             "AWS_SAM_LOCAL": "true",
+            # Not Lambda's: the runtime's own, as the docstring says.
+            "LOCAL_RUNTIME_CLOCK_FILE": str(self.clock.file),
             "LAMBDA_TASK_ROOT": str(code_dir),
             "_HANDLER": fn.handler,
             **_log_controls(logging_config),
@@ -582,6 +633,7 @@ class LocalRuntime:
             poller.stop()
         for pool in self.pools.values():
             pool.close()
+        self.clock.withdraw()
         if self._moto is not None:
             self._moto.stop()
             self._moto = None

@@ -241,6 +241,7 @@ def test_ctrl_c_in_the_terminal_stops_every_sandbox_without_a_traceback(tmp_path
     stopping = log_path.read_text().split("stopping the local runtime", 1)[1]
     assert "Traceback" not in stopping and "KeyboardInterrupt" not in stopping
     assert not (tmp_path / "runtime.json").exists()
+    assert not (tmp_path / "clock.json").exists()
 
 
 @pytest.mark.parametrize(
