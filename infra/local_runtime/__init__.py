@@ -1,5 +1,6 @@
 """A local runtime for template.yaml: moto for AWS, an HTTP API gateway with a JWT
-authorizer, DynamoDB stream event source mappings and schedules, without Docker.
+authorizer, DynamoDB stream event source mappings, schedules, and custom resources created at
+start, without Docker.
 
 Everything it runs comes from the template; it keeps no list of its own.
 """

@@ -21,6 +21,7 @@ def _run(args: argparse.Namespace) -> int:
     # Importing moto and boto3 takes a second or two: say at once that something is happening.
     print("starting the local runtime …", file=sys.stderr, flush=True)
     from infra.local_runtime.control import control_server
+    from infra.local_runtime.custom_resources import CustomResourceFailed
     from infra.local_runtime.runtime import LocalRuntime, configure_logging
 
     configure_logging()
@@ -43,14 +44,22 @@ def _run(args: argparse.Namespace) -> int:
     except PortUnavailable as refused:
         print(_cannot_listen(refused), file=sys.stderr)
         return 1
+    # Serving before the runtime starts: custom resources PUT their responses to it at start.
+    control.start()
     try:
-        runtime.start()
+        runtime.start(control_url=control.url)
     except PortUnavailable as refused:
         control.stop()
         print(_cannot_listen(refused), file=sys.stderr)
         return 1
+    except CustomResourceFailed as failed:
+        control.stop()
+        print(f"cannot start the local runtime: {failed}", file=sys.stderr)
+        return 1
+    except BaseException:
+        control.stop()
+        raise
     try:
-        control.start()
         state = {"api": runtime.api_url, "aws": runtime.aws_endpoint, "control": control.url}
         # Written whole, then renamed: whoever polls for the file never reads half of it.
         partial = state_file.with_suffix(".partial")
@@ -99,6 +108,10 @@ def _banner(status: dict[str, Any], control_url: str) -> None:
     ]
     lines += [f"stream        {s['function']} <- {s['streamArn']}" for s in status["streams"]]
     lines += [f"schedule      {s['name']} {s['expression']}" for s in status["schedules"]]
+    lines += [
+        f"custom        {c['logicalId']} ({c['type']}) = {c['physicalId']}"
+        for c in status["customResources"]
+    ]
     lines += [f"output        {k} = {v}" for k, v in status["outputs"].items()]
     lines.append("ready; Ctrl-C stops it")
     print("\n".join(lines), file=sys.stderr, flush=True)
@@ -139,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser(
-        "run", parents=[common], help="run the template: API, moto, streams, schedules"
+        "run",
+        parents=[common],
+        help="run the template: API, moto, streams, schedules, custom resources",
     )
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=3000, help="the HTTP API's port (0: any free one)")

@@ -1,7 +1,8 @@
 """The runtime's control endpoint on 127.0.0.1: the hooks that tests and `make fire` use.
 
 It is not part of the API: it listens on its own port and answers
-GET  /status               ports, outputs, streams, schedules and sandbox pids by function
+GET  /status               ports, outputs, streams, schedules, custom resources, and sandbox
+                           pids by function
 GET  /invocations?since=N  the invocation log; an HTTP one carries the status its client got
 GET  /jwks.json            the local identity provider's public keys
 POST /drain                {"timeout": s}: wait until every trigger is quiet
@@ -12,6 +13,13 @@ POST /clock                {"advanceSeconds": s}: move the runtime's clock forwa
                            LOCAL_RUNTIME_CLOCK_FILE to `{"offsetSeconds": s}`
 POST /tokens               {"role", "sub", "ttlSeconds"?, "claims"?}: mint a bearer token, issued
                            at the runtime's clock, so it is valid after a move
+PUT  /cloudformation-responses/REQUEST_ID
+                           a custom resource's response object, as to CloudFormation's presigned
+                           S3 URL: it is the ResponseURL of the Create request sent at start.
+                           Answers 200 with an empty body, as S3 does
+
+It serves from before the runtime starts, because custom resources answer to it during the
+start. Until the runtime is ready, everything but those responses answers 503.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from infra.local_runtime.custom_resources import RESPONSES_PATH
 from infra.local_runtime.http_server import BackgroundHttpServer
 from infra.local_runtime.runtime import LocalRuntime
 
@@ -51,17 +60,47 @@ class _ControlHandler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(length) or b"{}") if length else {}
         return body if isinstance(body, dict) else {}
 
+    def _starting(self) -> bool:
+        """Answers 503 while the runtime is not ready: its parts may not exist yet."""
+        if self.server.owner.ready:  # type: ignore[attr-defined]
+            return False
+        self._reply(503, {"message": "the runtime is starting"})
+        return True
+
     def do_GET(self) -> None:  # noqa: N802 - the base class's naming
+        if self._starting():
+            return
         try:
             self._get()
         except (ValueError, TypeError) as exc:
             self._reply(400, {"message": f"bad request: {exc}"})
 
     def do_POST(self) -> None:  # noqa: N802
+        if self._starting():
+            return
         try:
             self._post()
         except (ValueError, TypeError) as exc:
             self._reply(400, {"message": f"bad request: {exc}"})
+
+    def do_PUT(self) -> None:  # noqa: N802
+        try:
+            self._put()
+        except (ValueError, TypeError) as exc:
+            self._reply(400, {"message": f"bad request: {exc}"})
+
+    def _put(self) -> None:
+        runtime: LocalRuntime = self.server.owner  # type: ignore[attr-defined]
+        path = urlsplit(self.path).path
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        request_id = path[len(RESPONSES_PATH) :]
+        if not path.startswith(RESPONSES_PATH) or not runtime.responses.deliver(request_id, body):
+            self._reply(404, {"message": "Not Found"})
+            return
+        self.send_response(200)
+        self.send_header("content-length", "0")
+        self.end_headers()
 
     def _get(self) -> None:
         runtime: LocalRuntime = self.server.owner  # type: ignore[attr-defined]

@@ -26,12 +26,20 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from infra.local_runtime.authorizer import JwtAuthorizer, SigningKey, cognito_id_token_claims
+from infra.local_runtime.custom_resources import (
+    RESPONSES_PATH,
+    CreatedResource,
+    CustomResourceCreator,
+    ResponseInbox,
+    creation_order,
+    service_function,
+)
 from infra.local_runtime.functions import FunctionConfig, FunctionPool, Invocation
 from infra.local_runtime.gateway import HttpApiGateway, HttpResponse, Route, map_response
 from infra.local_runtime.http_server import ServingThread, listening_socket
 from infra.local_runtime.resources import create_queues, create_tables
 from infra.local_runtime.schedules import Schedule, Scheduler
-from infra.local_runtime.stack import Stack
+from infra.local_runtime.stack import Stack, referenced_names
 from infra.local_runtime.streams import ShardPoller, StreamMapping, shard_ids
 from infra.local_runtime.template import (
     HTTP_API,
@@ -259,17 +267,25 @@ class LocalRuntime:
         self.scheduler: Scheduler | None = None
         self.gateway: HttpApiGateway | None = None
         self._moto: MotoServer | None = None
+        # Custom resources PUT their responses to the control endpoint, which hands them here.
+        self.responses = ResponseInbox()
+        self.custom_resources: list[CreatedResource] = []
+        self.ready = False  # True from the end of start() to stop()
 
     # ---------------------------------------------------------------- start
-    def start(self) -> LocalRuntime:
-        """Starts everything; on any failure, stops what had started and raises."""
+    def start(self, control_url: str | None = None) -> LocalRuntime:
+        """Starts everything; on any failure, stops what had started and raises.
+
+        `control_url` is the control endpoint, serving already: the template's custom resources
+        PUT their responses to it (custom_resources.py). A template with none can do without.
+        """
         try:
-            return self._start()
+            return self._start(control_url)
         except BaseException:
             self.stop()
             raise
 
-    def _start(self) -> LocalRuntime:
+    def _start(self, control_url: str | None) -> LocalRuntime:
         # Both ports are taken before anything starts, so that a busy one fails at once.
         self.gateway = HttpApiGateway(
             self._routes(),
@@ -288,15 +304,13 @@ class LocalRuntime:
         log.info("creating %s and %s …", _count(len(tables), "table"), _count(len(queues), "queue"))
         create_tables(self.stack, self.client("dynamodb"))
         create_queues(self.stack, self.client("sqs"))
+        custom = creation_order(self.template, self.stack)
         functions = [f for f in self.template.functions if self.stack.is_active(f.logical_id)]
-        self.pools = {
-            fn.logical_id: FunctionPool(self._function_config(fn), self._function_log)
-            for fn in functions
-        }
-        if self._prewarm:
-            log.info("warming %s …", _count(len(self.pools), "function"))
-            with ThreadPoolExecutor(max_workers=4) as pool:
-                list(pool.map(lambda p: p.prewarm(), self.pools.values()))
+        # A function that references a custom resource needs it created first, as on AWS.
+        later = [f for f in functions if referenced_names(f.properties) & set(custom)]
+        self._add_functions([f for f in functions if f not in later], "")
+        self._create_custom_resources(custom, control_url)
+        self._add_functions(later, " that reference custom resources")
         self._start_streams()
         schedules = [
             Schedule.from_event(self.stack, e)
@@ -313,7 +327,44 @@ class LocalRuntime:
         )
         self.scheduler.start()
         self.gateway.server.start()
+        self.ready = True
         return self
+
+    def _add_functions(self, functions: list[FunctionDefinition], which: str) -> None:
+        if not functions:
+            return
+        added = [FunctionPool(self._function_config(fn), self._function_log) for fn in functions]
+        self.pools.update((p.config.logical_id, p) for p in added)
+        if self._prewarm:
+            log.info("warming %s%s …", _count(len(added), "function"), which)
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                list(pool.map(lambda p: p.prewarm(), added))
+
+    def _create_custom_resources(self, order: list[str], control_url: str | None) -> None:
+        if not order:
+            return
+        if control_url is None:
+            raise TemplateError(
+                "the template has custom resources: start the runtime with the control "
+                "endpoint's URL, where their responses come"
+            )
+        creator = CustomResourceCreator(
+            self.stack, self.invoke, self.responses, control_url + RESPONSES_PATH
+        )
+        for logical_id in order:
+            token = self.stack.resolve(self.template.properties(logical_id).get("ServiceToken"))
+            function_id = service_function(self.stack, logical_id, token, self.pools)
+            log.info(
+                "creating custom resource %s (%s) with %s …",
+                logical_id,
+                self.template.resources[logical_id]["Type"],
+                function_id,
+            )
+            created = creator.create(
+                logical_id, function_id, self.pools[function_id].config.timeout
+            )
+            creator.record(created)
+            self.custom_resources.append(created)
 
     @property
     def aws_endpoint(self) -> str:
@@ -613,6 +664,10 @@ class LocalRuntime:
                 }
                 for s in (self.scheduler.schedules if self.scheduler else [])
             ],
+            "customResources": [
+                {"logicalId": c.logical_id, "type": c.resource_type, "physicalId": c.physical_id}
+                for c in self.custom_resources
+            ],
             "invocations": len(self.invocations),
             "sandboxPids": sorted(pid for pool in self.pools.values() for pid in pool.pids),
             "sandboxes": {name: sorted(pool.pids) for name, pool in sorted(self.pools.items())},
@@ -624,6 +679,7 @@ class LocalRuntime:
 
     # ---------------------------------------------------------------- stop
     def stop(self) -> None:
+        self.ready = False
         if self.gateway is not None:
             self.gateway.server.stop()
             self.gateway = None

@@ -19,6 +19,29 @@ _NO_VALUE = object()
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 
 
+def referenced_names(value: Any) -> set[str]:
+    """The logical ids and parameters that Ref, GetAtt and Sub in `value` name."""
+    if isinstance(value, list):
+        return {name for item in value for name in referenced_names(item)}
+    if not isinstance(value, dict):
+        return set()
+    if len(value) == 1:
+        key, args = next(iter(value.items()))
+        if key == "Ref" and isinstance(args, str):
+            return set() if args.startswith("AWS::") else {args}
+        if key == "Fn::GetAtt":
+            return {str(args.split(".", 1)[0] if isinstance(args, str) else args[0])}
+        if key == "Fn::Sub":
+            text, variables = (args, {}) if isinstance(args, str) else (args[0], args[1])
+            named = {
+                name.split(".", 1)[0]
+                for name in _SUB_VARIABLE.findall(str(text))
+                if name not in variables and not name.startswith("AWS::")
+            }
+            return named | referenced_names(variables)
+    return {name for item in value.values() for name in referenced_names(item)}
+
+
 @dataclass
 class Stack:
     template: Template
