@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any, TypeGuard, get_args
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
@@ -63,3 +64,17 @@ UtcDatetime = Annotated[
     BeforeValidator(_written),
     AfterValidator(_in_utc),
 ]
+
+
+def whole_number(value: object) -> object:
+    """JSON has one number type, and JSON Schema counts 4.0 as an integer: so does FlexFleet.
+    4.5, "4" and true are refused. A stored item's Decimal(4) is 4."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float | Decimal):
+        if not value.is_finite() if isinstance(value, Decimal) else not value.is_integer():
+            raise ValueError("must be a whole number")
+        if value != int(value):
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value

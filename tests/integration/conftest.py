@@ -8,15 +8,25 @@ from typing import Any
 import boto3
 import pytest
 
+from flexfleet.blocks.jobs import BlockJobs
+from flexfleet.blocks.repository import BlockRepository, BlockTables
+from flexfleet.blocks.service import BlockService
 from flexfleet.clock import Clock
 from flexfleet.deliveries.repository import DeliveryRepository
 from flexfleet.deliveries.service import DeliveryService
+from flexfleet.dispatch.repository import DispatchRepository
+from flexfleet.dispatch.service import DispatchService
+from flexfleet.malls.repository import MallRepository, RetailerRepository
+from flexfleet.malls.service import CatalogueService
 from flexfleet.ratings.repository import RatingRepository
 from flexfleet.ratings.service import RatingService
+from flexfleet.retail.repository import OrderRepository
+from flexfleet.retail.service import OrderService
 from flexfleet.standing.daily_sweep import DailySweep
 from flexfleet.standing.events import StandingEvents
 from flexfleet.standing.projector import StandingProjector
 from flexfleet.standing.repository import StandingRepository
+from flexfleet.standing.service import StandingService
 from flexfleet.standing.sources import StandingSources
 from infra.local_runtime.stack import Stack
 from tests.factories import NOW
@@ -70,6 +80,38 @@ class World:
             self.sources, self.standings, StandingEvents(lambda: events, "default"), clock
         )
         self.daily_sweep = DailySweep(self.sources, self.standings, self.projector, clock)
+        self.standing = StandingService(self.standings, clock)
+        # Retail shipping: the catalogue, blocks, orders and dispatch.
+        self.malls = MallRepository(self.client, stack.table_name("MallsTable"))
+        self.catalogue = CatalogueService(
+            self.malls, RetailerRepository(self.client, stack.table_name("RetailersTable")), clock
+        )
+        self.block_repository = BlockRepository(
+            self.client,
+            BlockTables(
+                blocks=stack.table_name("BlocksTable"),
+                bookings=stack.table_name("BookingsTable"),
+                reserved_offers=stack.table_name("ReservedOffersTable"),
+                drivers=stack.table_name("DriversTable"),
+                standing=stack.table_name("StandingTable"),
+            ),
+        )
+        self.blocks = BlockService(self.block_repository, self.malls, clock)
+        self.block_jobs = BlockJobs(self.block_repository, self.malls, clock)
+        self.order_repository = OrderRepository(
+            self.client,
+            stack.table_name("OrdersTable"),
+            self.deliveries_table,
+            stack.table_name("BookingsTable"),
+        )
+        self.orders = OrderService(self.order_repository, self.catalogue, clock)
+        self.dispatch = DispatchService(
+            DispatchRepository(
+                self.client, self.order_repository, stack.table_name("BookingsTable")
+            ),
+            self.malls,
+            clock=clock,
+        )
 
 
 @pytest.fixture

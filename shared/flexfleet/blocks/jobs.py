@@ -68,7 +68,7 @@ class BlockJobs:
         for mall in self._malls.all():
             for block in self._blocks.blocks_starting_between(mall.mall_id, now, now + horizon):
                 step = surge(block.base_rate, block.start, now)
-                unfilled = block.held + block.reserved_pending < block.capacity
+                unfilled = block.taken < block.capacity
                 if unfilled and step > block.surge and self._blocks.raise_surge(block, step):
                     risen += 1
         return risen

@@ -6,9 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
-from flexfleet.api_model import ApiModel, UtcDatetime
+from flexfleet.api_model import ApiModel, UtcDatetime, whole_number
 from flexfleet.blocks import config
 from flexfleet.geo import Point
 from flexfleet.ids import Identifier
@@ -38,8 +38,8 @@ class BlockRequest(ApiModel):
     shift_type: ShiftTypeName
     start: UtcDatetime
     end: UtcDatetime
-    capacity: Annotated[int, Field(ge=1, le=config.MAX_CAPACITY, strict=True)] = Field(
-        description="how many drivers the block needs"
+    capacity: Annotated[int, Field(ge=1, le=config.MAX_CAPACITY), BeforeValidator(whole_number)] = (
+        Field(description="how many drivers the block needs")
     )
 
     @model_validator(mode="after")
@@ -64,6 +64,7 @@ class Block(BlockRequest):
     reserved: int = Field(description="places held for reserved offers at publication")
     held: int = Field(default=0, description="places taken")
     reserved_pending: int = Field(default=0, description="reserved offers not yet answered")
+    taken: int = Field(default=0, description="places held or reserved: never above capacity")
     released_to: int = Field(default=1, description="how many tiers the release job reached")
     published_at: UtcDatetime
     published_by: str

@@ -1,7 +1,8 @@
 """Blocks, bookings, reserved offers and drivers' preferences and schedules in DynamoDB.
 
-- A block is one item; its counters (`held`, `reservedPending`) are changed only in the same
-  transaction as the booking or offer that moves them, under a condition on capacity.
+- A block is one item; its counters are changed only in the same transaction as the booking or
+  offer that moves them. `taken` counts the places spoken for (held, or reserved and pending), so
+  that the capacity condition compares two attributes: DynamoDB conditions do no arithmetic.
 - A booking is keyed (blockId, driverId): a driver holds a block at most once.
 - A driver's schedule item lists the blocks they hold, with a version: two accepts by the same
   driver at once cannot both pass the overlap check, because both write the version they read.
@@ -187,7 +188,8 @@ class BlockRepository:
                 TableName=self.tables.blocks,
                 Key={"blockId": {"S": block.block_id}},
                 UpdateExpression="SET surge = :surge",
-                ConditionExpression="surge < :surge AND held < capacity",
+                ConditionExpression="surge < :surge AND taken < #capacity",
+                ExpressionAttributeNames={"#capacity": "capacity"},
                 ExpressionAttributeValues={":surge": {"N": str(surge)}},
             )
         except self._client.exceptions.ConditionalCheckFailedException:
@@ -359,17 +361,22 @@ class BlockRepository:
         """Takes a place on the block for the booking: [block, booking, schedule, offer?] in one
         transaction. The block's condition is its capacity; TransactionRefused says which part
         failed."""
+        now = {":now": {"S": iso(booking.accepted_at)}, ":one": {"N": "1"}}
         if offer is None:
             block_update = {
-                "UpdateExpression": "SET held = held + :one",
-                "ConditionExpression": "held + reservedPending < capacity AND #start > :now",
+                "UpdateExpression": "SET held = held + :one, taken = taken + :one",
+                "ConditionExpression": "taken < #capacity AND #start > :now",
+                "ExpressionAttributeNames": {"#start": "start", "#capacity": "capacity"},
+                "ExpressionAttributeValues": now,
             }
-        else:
+        else:  # the place was counted in `taken` when the offer was made
             block_update = {
                 "UpdateExpression": (
                     "SET held = held + :one, reservedPending = reservedPending - :one"
                 ),
-                "ConditionExpression": "held < capacity AND #start > :now",
+                "ConditionExpression": "reservedPending > :zero AND #start > :now",
+                "ExpressionAttributeNames": {"#start": "start"},
+                "ExpressionAttributeValues": {**now, ":zero": {"N": "0"}},
             }
         writes: list[dict[str, Any]] = [
             {
@@ -377,11 +384,6 @@ class BlockRepository:
                     "TableName": self.tables.blocks,
                     "Key": {"blockId": {"S": block.block_id}},
                     **block_update,
-                    "ExpressionAttributeNames": {"#start": "start"},
-                    "ExpressionAttributeValues": {
-                        ":one": {"N": "1"},
-                        ":now": {"S": iso(booking.accepted_at)},
-                    },
                 }
             },
             {
@@ -448,7 +450,7 @@ class BlockRepository:
                     "Update": {
                         "TableName": self.tables.blocks,
                         "Key": {"blockId": {"S": booking.block_id}},
-                        "UpdateExpression": "SET held = held - :one",
+                        "UpdateExpression": "SET held = held - :one, taken = taken - :one",
                         "ExpressionAttributeValues": {":one": {"N": "1"}},
                     }
                 },
@@ -544,7 +546,9 @@ class BlockRepository:
                         "Update": {
                             "TableName": self.tables.blocks,
                             "Key": {"blockId": {"S": offer.block_id}},
-                            "UpdateExpression": "SET reservedPending = reservedPending - :one",
+                            "UpdateExpression": (
+                                "SET reservedPending = reservedPending - :one, taken = taken - :one"
+                            ),
                             "ExpressionAttributeValues": {":one": {"N": "1"}},
                         }
                     },

@@ -119,7 +119,7 @@ def block_view(block: Block) -> BlockOut:
         pay=pay(rate, block.start, block.end),
         premium=block.premium,
         capacity=block.capacity,
-        available=max(0, block.capacity - block.held - block.reserved_pending),
+        available=max(0, block.capacity - block.taken),
         releases=block.releases,
         published_at=block.published_at,
     )
@@ -207,7 +207,9 @@ class BlockService:
             published_by=caller.sub,
         )
         offers = self._reserved_offers(block, now)
-        block = block.model_copy(update={"reserved": len(offers), "reserved_pending": len(offers)})
+        block = block.model_copy(
+            update={"reserved": len(offers), "reserved_pending": len(offers), "taken": len(offers)}
+        )
         existing = self._blocks.publish(block, offers)
         if existing is not None:
             return self._republished(existing, request)
@@ -294,7 +296,7 @@ class BlockService:
             for block in self._blocks.upcoming_blocks(mall, now)
             if block.block_id not in reserved_ids | holding
             and may_see(standing.tier, block.premium, releases_of(block), now)
-            and block.held + block.reserved_pending < block.capacity
+            and block.taken < block.capacity
         ]
         offers += [
             Offer(block=block_view(b), reserved=False, expires_at=None)

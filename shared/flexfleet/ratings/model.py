@@ -7,24 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 
-from flexfleet.api_model import ApiModel, UtcDatetime
+from flexfleet.api_model import ApiModel, UtcDatetime, whole_number
 from flexfleet.ids import Identifier
 
-
-def _whole_number(value: object) -> object:
-    """JSON has one number type, and JSON Schema counts 4.0 as an integer: so does FlexFleet.
-    4.5, "4" and true are refused."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("must be a whole number")
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError("must be a whole number")
-        return int(value)
-    return value
-
-
 # Field first: its bounds then reach the JSON schema as minimum and maximum.
-Stars = Annotated[int, Field(ge=1, le=5), BeforeValidator(_whole_number)]
+Stars = Annotated[int, Field(ge=1, le=5), BeforeValidator(whole_number)]
 
 # Tags a customer may attach. The last four are causes outside the driver's control: a rating
 # of 3 stars or fewer carrying only those does not count against the driver.

@@ -6,9 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
-from flexfleet.api_model import ApiModel, UtcDatetime
+from flexfleet.api_model import ApiModel, UtcDatetime, whole_number
 from flexfleet.geo import Point
 from flexfleet.ids import Identifier
 from flexfleet.money import Dollars
@@ -42,7 +42,7 @@ class Dropoff(Point):
 
 
 class Packages(ApiModel):
-    count: Annotated[int, Field(ge=1, le=config.MAX_PACKAGES, strict=True)]
+    count: Annotated[int, Field(ge=1, le=config.MAX_PACKAGES), BeforeValidator(whole_number)]
     size: Literal["small", "medium", "large"]
 
 
