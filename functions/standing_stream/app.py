@@ -1,4 +1,5 @@
-"""The ratings and deliveries streams: recompute the standing of every driver a batch touches."""
+"""The ratings, deliveries and bookings streams: recompute the standing of every driver a batch
+touches."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
         tables.deliveries_table_name,
         projector.ratings_changed,
         projector.deliveries_changed,
+        tables.bookings_table_name,
+        projector.bookings_changed,
     )
     response = process_partial_response(
         event=event, record_handler=batch.handle_record, processor=processor, context=context

@@ -99,7 +99,12 @@ def standing_sources() -> StandingSources:
     from flexfleet.standing.sources import StandingSources
 
     settings = standing_settings()
-    return StandingSources(dynamodb(), settings.ratings_table_name, settings.deliveries_table_name)
+    return StandingSources(
+        dynamodb(),
+        settings.ratings_table_name,
+        settings.deliveries_table_name,
+        settings.bookings_table_name,
+    )
 
 
 @cache
@@ -173,8 +178,9 @@ def blocks() -> BlockRepository:
 @cache
 def block_service() -> BlockService:
     from flexfleet.blocks.service import BlockService
+    from flexfleet.standing.review import driver_standing
 
-    return BlockService(blocks(), malls(), clock())
+    return BlockService(blocks(), malls(), driver_standing, clock())
 
 
 def block_jobs() -> BlockJobs:

@@ -44,6 +44,7 @@ class RatingsSettings(DeliveriesSettings):
 class StandingSettings(RatingsSettings):
     standing_table_name: str
     event_bus_name: str
+    bookings_table_name: str
 
 
 class StandingReadSettings(FunctionSettings):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -24,3 +25,12 @@ class Tier(IntEnum):
             if tier.label == label:
                 return tier
         raise ValueError(f"not a tier: {label!r}")
+
+
+@dataclass(frozen=True)
+class DriverStanding:
+    """What other features read of a driver's standing: the tier, and whether ops deactivated
+    the driver. Standing derives it (standing.review.driver_standing); blocks decide by it."""
+
+    tier: Tier
+    deactivated: bool

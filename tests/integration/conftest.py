@@ -26,6 +26,7 @@ from flexfleet.standing.daily_sweep import DailySweep
 from flexfleet.standing.events import StandingEvents
 from flexfleet.standing.projector import StandingProjector
 from flexfleet.standing.repository import StandingRepository
+from flexfleet.standing.review import driver_standing
 from flexfleet.standing.service import StandingService
 from flexfleet.standing.sources import StandingSources
 from infra.local_runtime.stack import Stack
@@ -74,7 +75,10 @@ class World:
         self.ratings = RatingService(self.ratings_repository, clock)
         self.ratings_table = stack.table_name("RatingsTable")
         self.deliveries_table = stack.table_name("DeliveriesTable")
-        self.sources = StandingSources(self.client, self.ratings_table, self.deliveries_table)
+        self.bookings_table = stack.table_name("BookingsTable")
+        self.sources = StandingSources(
+            self.client, self.ratings_table, self.deliveries_table, self.bookings_table
+        )
         events = boto3.client("events")
         self.projector = StandingProjector(
             self.sources, self.standings, StandingEvents(lambda: events, "default"), clock
@@ -96,7 +100,7 @@ class World:
                 standing=stack.table_name("StandingTable"),
             ),
         )
-        self.blocks = BlockService(self.block_repository, self.malls, clock)
+        self.blocks = BlockService(self.block_repository, self.malls, driver_standing, clock)
         self.block_jobs = BlockJobs(self.block_repository, self.malls, clock)
         self.order_repository = OrderRepository(
             self.client,

@@ -356,3 +356,47 @@ def test_the_retail_walk_from_block_to_rating_to_earnings(world: World) -> None:
     assert earnings.base_pay == Decimal("78.00")
     assert earnings.tips == Decimal("4.50")
     assert earnings.total == Decimal("82.50")
+
+
+def test_a_late_forfeit_and_a_no_show_count_against_reliability_in_standing(
+    world: World,
+) -> None:
+    setup_mall(world)
+    stand(world, "a", Tier.FANTASTIC)
+    prefer(world, "a")
+    publish(world, "b-1")
+    publish(
+        world,
+        "b-2",
+        start=(world.now + timedelta(hours=20)).isoformat(),
+        end=(world.now + timedelta(hours=23)).isoformat(),
+    )
+    world.blocks.accept(driver("a"), "b-1")
+    world.blocks.accept(driver("a"), "b-2")
+    world.now += timedelta(hours=9, minutes=30)
+    world.blocks.forfeit(driver("a"), "b-1")  # 30 minutes before the start: late
+    world.now += timedelta(hours=11)
+    world.block_jobs.no_shows()
+
+    world.projector.bookings_changed("a")
+    standing = world.standing.of_driver(driver("a"), "a")
+
+    reliability = standing.components["reliability"]
+    assert (standing.coaching.counts.late_forfeits, standing.coaching.counts.no_shows) == (1, 1)
+    assert reliability.value == Decimal("0.8166")  # (0 + 10 × 0.98) / (2 + 10), cut to 4 places
+    assert reliability.tier == "Fair"
+    assert standing.tier == "Fair"
+
+
+def test_a_forfeit_with_notice_costs_nothing(world: World) -> None:
+    setup_mall(world)
+    stand(world, "a", Tier.FANTASTIC)
+    prefer(world, "a")
+    publish(world)
+    world.blocks.accept(driver("a"), "b-1")
+    world.blocks.forfeit(driver("a"), "b-1")
+
+    world.projector.bookings_changed("a")
+    standing = world.standing.of_driver(driver("a"), "a")
+    assert standing.coaching.counts.late_forfeits == 0
+    assert standing.components["reliability"].value == Decimal("0.98")

@@ -42,10 +42,11 @@ FEATURE_DEPENDENCIES = {
     ("ratings", "deliveries"): {"ratings/repository.py", "ratings/service.py"},
     ("standing", "ratings"): {"standing/sources.py"},
     ("standing", "deliveries"): {"standing/sources.py"},
-    # Blocks read a driver's tier and review status from the standing table through one module,
-    # and a block's mall from the catalogue.
-    ("blocks", "standing"): {"blocks/standing_source.py"},
+    # Blocks read a block's mall from the catalogue. (A driver's tier reaches them as a function
+    # composition passes in, standing's own: blocks import nothing of standing.)
     ("blocks", "malls"): {"blocks/service.py", "blocks/jobs.py"},
+    # Reliability is read from the bookings the blocks feature records.
+    ("standing", "blocks"): {"standing/sources.py"},
     # An order is placed at its retailer's mall, ends in a delivery to rate, and frees the
     # driver's booking in the same transaction.
     ("retail", "malls"): {"retail/service.py"},

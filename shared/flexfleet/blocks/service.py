@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
@@ -29,7 +30,6 @@ from flexfleet.blocks.model import (
 from flexfleet.blocks.pay import base_rate, hours, is_premium, pay
 from flexfleet.blocks.releases import may_see, release_times, reserved_order, reserved_places
 from flexfleet.blocks.repository import AcceptContext, Schedule
-from flexfleet.blocks.standing_source import driver_standing
 from flexfleet.clock import Clock, utc_now
 from flexfleet.dynamodb.transactions import TransactionRefused
 from flexfleet.errors import (
@@ -43,7 +43,7 @@ from flexfleet.errors import (
 from flexfleet.geo import distance_km
 from flexfleet.identity import Caller, Role
 from flexfleet.malls.model import Mall
-from flexfleet.tiers import Tier
+from flexfleet.tiers import DriverStanding, Tier
 
 EVERY_ROLE = tuple(Role)
 # A transaction refused because another was writing the same block or schedule at that moment
@@ -164,10 +164,17 @@ def _same_request(block: Block, request: BlockRequest) -> bool:
     )
 
 
+# Reads a driver's standing from their standing item: standing's own derivation, passed in.
+StandingOf = Callable[[str, dict[str, Any] | None], DriverStanding]
+
+
 class BlockService:
-    def __init__(self, blocks: BlockStore, malls: Malls, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, blocks: BlockStore, malls: Malls, standing_of: StandingOf, clock: Clock = utc_now
+    ) -> None:
         self._blocks = blocks
         self._malls = malls
+        self._standing_of = standing_of
         self._clock = clock
 
     # ------------------------------------------------------------------ catalogue
@@ -233,7 +240,7 @@ class BlockService:
         chosen = []
         for driver in reserved_order(block.block_id, candidates):
             standing_item, schedule = details[driver]
-            standing = driver_standing(driver, standing_item)
+            standing = self._standing_of(driver, standing_item)
             free = not any(
                 start < block.end and block.start < end for start, end in schedule.held.values()
             )
@@ -276,7 +283,7 @@ class BlockService:
         reserved offers, and one per preferred mall, bounded by that mall's upcoming blocks."""
         self._own_driver_record(caller, driver_id)
         now = self._clock()
-        standing = driver_standing(driver_id, self._blocks.standing_of(driver_id))
+        standing = self._standing_of(driver_id, self._blocks.standing_of(driver_id))
         if standing.deactivated:
             return OfferList(driver_id=driver_id, tier=standing.tier.label, offers=[])
         malls = self._blocks.preferred_malls(driver_id)
@@ -319,7 +326,7 @@ class BlockService:
             if context.booking is not None and context.booking.status != "forfeited":
                 return booking_view(context.booking, now), False
             offer = self._usable_offer(context.offer, now)
-            standing = driver_standing(driver_id, context.standing)
+            standing = self._standing_of(driver_id, context.standing)
             visible = may_see(standing.tier, block.premium, releases_of(block), now)
             if standing.deactivated or not context.prefers_mall or not (offer or visible):
                 raise NotFound(f"no block {block_id}", field="blockId")

@@ -31,6 +31,15 @@ SMOOTHING_K = 20
 ON_TIME_PRIOR = Decimal("0.95")
 COMPLETION_PRIOR = Decimal("0.98")
 
+# --- Reliability: blocks kept, against late forfeits and no-shows --------------------------
+# Flex counts a forfeit less than 45 minutes before the start, and a no-show, against
+# reliability. Kept blocks are those checked in to; a forfeit with notice counts for nothing.
+# Smoothed as the delivery rates are, towards a prior of 0.98 over 10 pseudo-blocks: one
+# no-show in a driver's first blocks is a warning, not a fall to At Risk.
+RELIABILITY_WINDOW = timedelta(days=90)
+RELIABILITY_SMOOTHING_K = 10
+RELIABILITY_PRIOR = Decimal("0.98")
+
 # --- Coaching figures (shown, not scored) -------------------------------------------------
 TREND_WINDOW = timedelta(days=30)
 
@@ -55,6 +64,11 @@ TIER_THRESHOLDS: dict[str, dict[Tier, Decimal]] = {
         Tier.FANTASTIC: Decimal("0.98"),
         Tier.GREAT: Decimal("0.95"),
         Tier.FAIR: Decimal("0.90"),
+    },
+    "reliability": {
+        Tier.FANTASTIC: Decimal("0.95"),
+        Tier.GREAT: Decimal("0.90"),
+        Tier.FAIR: Decimal("0.80"),
     },
 }
 

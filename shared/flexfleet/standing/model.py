@@ -1,4 +1,4 @@
-"""The standing model: pure functions from ratings and deliveries to components and a tier.
+"""The standing model: pure functions from ratings, deliveries and blocks to components and a tier.
 
 No I/O and no clock: the caller passes `now`. Every parameter is in config.py.
 """
@@ -18,7 +18,7 @@ from flexfleet.tiers import Tier
 
 FACTORS = ("timeliness", "professionalism", "packageCare", "communication", "followedInstructions")
 # The scored components, by the names the API shows them under.
-COMPONENTS = ("customerRating", "onTimeRate", "completionRate")
+COMPONENTS = ("customerRating", "onTimeRate", "completionRate", "reliability")
 
 # Figures are shown to four decimals (rounded here; cut, never rounded up, in the view).
 FOUR_PLACES = Decimal("0.0001")
@@ -52,6 +52,17 @@ class DeliveryFact(BaseModel):
     delivered_at: datetime | None
     outcome: str  # delivered | undeliverable | returned | cancelled
     cause: str | None = None  # driver | external, when not delivered
+
+
+class BookingFact(BaseModel):
+    """What the model needs of one block a driver held."""
+
+    model_config = ConfigDict(frozen=True)
+
+    block_id: str
+    start: datetime
+    status: str  # held | checked_in | forfeited | no_show
+    late_forfeit: bool = False
 
 
 def is_excused(rating: RatingFact) -> bool:
@@ -170,6 +181,27 @@ def delivery_component(deliveries: Iterable[DeliveryFact], now: datetime) -> Del
     )
 
 
+class ReliabilityComponent(BaseModel):
+    """Blocks kept against late forfeits and no-shows, over the reliability window."""
+
+    score: Decimal
+    kept: int  # checked in to
+    late_forfeits: int
+    no_shows: int
+
+
+def reliability_component(bookings: Iterable[BookingFact], now: datetime) -> ReliabilityComponent:
+    since = now - config.RELIABILITY_WINDOW
+    # A late forfeit counts at once, even for a block still ahead; a kept block once it starts.
+    recent = [b for b in bookings if b.start > since]
+    kept = sum(1 for b in recent if b.status == "checked_in" and b.start <= now)
+    late = sum(1 for b in recent if b.status == "forfeited" and b.late_forfeit)
+    no_shows = sum(1 for b in recent if b.status == "no_show")
+    k = config.RELIABILITY_SMOOTHING_K
+    score = (kept + k * config.RELIABILITY_PRIOR) / (kept + late + no_shows + k)
+    return ReliabilityComponent(score=score, kept=kept, late_forfeits=late, no_shows=no_shows)
+
+
 def component_tier(component: str, value: Decimal) -> Tier:
     thresholds = config.TIER_THRESHOLDS[component]
     for tier in (Tier.FANTASTIC, Tier.GREAT, Tier.FAIR):
@@ -189,12 +221,17 @@ def delivery_tiers(deliveries: DeliveryComponent) -> dict[str, Tier]:
     }
 
 
+def reliability_tiers(reliability: ReliabilityComponent) -> dict[str, Tier]:
+    return {"reliability": component_tier("reliability", reliability.score)}
+
+
 def prior_tiers() -> dict[str, Tier]:
     """Each component's tier while nothing is known of it: its value is its prior."""
     return {
         "customerRating": component_tier("customerRating", config.PRIOR_MEAN_C),
         "onTimeRate": component_tier("onTimeRate", config.ON_TIME_PRIOR),
         "completionRate": component_tier("completionRate", config.COMPLETION_PRIOR),
+        "reliability": component_tier("reliability", config.RELIABILITY_PRIOR),
     }
 
 

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from flexfleet.clock import Clock, utc_now
 from flexfleet.standing import config
 from flexfleet.standing.model import (
+    BookingFact,
     DeliveryFact,
     RatingFact,
     delivery_component,
@@ -31,6 +32,8 @@ from flexfleet.standing.model import (
     rating_component,
     rating_evidence,
     rating_tiers,
+    reliability_component,
+    reliability_tiers,
 )
 from flexfleet.standing.repository import TIER_ATTRIBUTES, stored_tier
 from flexfleet.tiers import Tier
@@ -44,6 +47,8 @@ class Sources(Protocol):
     def rating_facts(self, driver_id: str, since: datetime) -> list[RatingFact]: ...
 
     def delivery_facts(self, driver_id: str, since: datetime) -> list[DeliveryFact]: ...
+
+    def booking_facts(self, driver_id: str, since: datetime) -> list[BookingFact]: ...
 
 
 class StandingStore(Protocol):
@@ -147,10 +152,27 @@ class StandingProjector:
             self._standings.write_component(driver_id, fields, "deliveriesAsOf", as_of, now),
         )
 
+    def bookings_changed(
+        self, driver_id: str, batch: Mapping[str, BookingFact | None] = _NOTHING
+    ) -> None:
+        as_of, now = time.time_ns() // 1_000_000, self._clock()
+        facts = _merged(
+            self._sources.booking_facts(driver_id, now - config.RELIABILITY_WINDOW),
+            batch,
+            "block_id",
+        )
+        component = reliability_component(facts, now)
+        fields = {"reliability": component.model_dump(), **_stored(reliability_tiers(component))}
+        self._settle(
+            driver_id,
+            self._standings.write_component(driver_id, fields, "bookingsAsOf", as_of, now),
+        )
+
     def recompute(self, driver_id: str) -> None:
-        """Both components of one driver, from their sources alone (the daily sweep's call)."""
+        """Every component of one driver, from their sources alone (the daily sweep's call)."""
         self.ratings_changed(driver_id)
         self.deliveries_changed(driver_id)
+        self.bookings_changed(driver_id)
 
     def _settle(self, driver_id: str, item: dict[str, Any] | None) -> None:
         """After a component write: publish any change still pending, move the tier if the

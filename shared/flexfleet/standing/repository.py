@@ -21,13 +21,14 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 BY_WARNING_INDEX = "byWarning"
-AS_OF_NAMES = ("ratingsAsOf", "deliveriesAsOf")
+AS_OF_NAMES = ("ratingsAsOf", "deliveriesAsOf", "bookingsAsOf")
 WARNED = "warned"  # the one partition of the sparse byWarning index
 # Where each component's tier is stored.
 TIER_ATTRIBUTES = {
     "customerRating": "ratingTier",
     "onTimeRate": "onTimeTier",
     "completionRate": "completionTier",
+    "reliability": "reliabilityTier",
 }
 
 

@@ -1,6 +1,7 @@
-"""Where standing reads its inputs: the ratings and deliveries tables, and nothing else of theirs.
+"""Where standing reads its inputs: the ratings, deliveries and bookings tables, and nothing else
+of theirs.
 
-Standing needs what the ratings and deliveries features record, never their services: this
+Standing needs what the ratings, deliveries and blocks features record, never their services: this
 module is the one place it reads them. It queries their tables' byDriver and byDay indexes,
 and reads each item, or each stream image, with the reader those features' own API uses, so
 that the stream, the daily sweep and the API agree on what a rating is. An item the API could
@@ -12,13 +13,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from flexfleet.blocks.repository import booking_from_item
 from flexfleet.clock import iso
 from flexfleet.deliveries.repository import from_item as delivery_from_item
 from flexfleet.dynamodb import unreadable
 from flexfleet.dynamodb.day_index import drivers_on_day
 from flexfleet.dynamodb.pages import all_items
 from flexfleet.ratings.repository import from_item as rating_from_item
-from flexfleet.standing.model import DeliveryFact, RatingFact
+from flexfleet.standing.model import BookingFact, DeliveryFact, RatingFact
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -55,6 +57,22 @@ def delivery_source(item: dict[str, Any]) -> tuple[str, DeliveryFact]:
     )
 
 
+def booking_source(item: dict[str, Any]) -> tuple[str, BookingFact]:
+    """The booking's driver and what reliability reads of it; UnreadableItem if it is not a
+    booking the API could show."""
+    booking = booking_from_item(item)
+    return booking.driver_id, BookingFact(
+        block_id=booking.block_id,
+        start=booking.start,
+        status=booking.status,
+        late_forfeit=bool(booking.late_forfeit),
+    )
+
+
+def _fact_of_booking(item: dict[str, Any]) -> BookingFact:
+    return booking_source(item)[1]
+
+
 def _fact_of_rating(item: dict[str, Any]) -> RatingFact:
     return rating_source(item)[1]
 
@@ -65,11 +83,16 @@ def _fact_of_delivery(item: dict[str, Any]) -> DeliveryFact:
 
 class StandingSources:
     def __init__(
-        self, client: DynamoDBClient, ratings_table_name: str, deliveries_table_name: str
+        self,
+        client: DynamoDBClient,
+        ratings_table_name: str,
+        deliveries_table_name: str,
+        bookings_table_name: str,
     ) -> None:
         self._client = client
         self._ratings = ratings_table_name
         self._deliveries = deliveries_table_name
+        self._bookings = bookings_table_name
 
     def _of_driver(self, table: str, sort_key: str, driver_id: str, since: datetime) -> Any:
         return all_items(
@@ -78,6 +101,8 @@ class StandingSources:
             IndexName=BY_DRIVER_INDEX,
             KeyConditionExpression=f"driverId = :driver AND {sort_key} > :since",
             ExpressionAttributeValues={":driver": {"S": driver_id}, ":since": {"S": iso(since)}},
+            # `start` is a reserved word: its key condition names it through #start.
+            **({"ExpressionAttributeNames": {"#start": "start"}} if sort_key == "#start" else {}),
         )
 
     def rating_facts(self, driver_id: str, since: datetime) -> list[RatingFact]:
@@ -89,6 +114,11 @@ class StandingSources:
         """The driver's deliveries promised after `since`."""
         items = self._of_driver(self._deliveries, "promisedStart", driver_id, since)
         return unreadable.read_all(_fact_of_delivery, items)
+
+    def booking_facts(self, driver_id: str, since: datetime) -> list[BookingFact]:
+        """The driver's bookings of blocks that start after `since`."""
+        items = self._of_driver(self._bookings, "#start", driver_id, since)
+        return unreadable.read_all(_fact_of_booking, items)
 
     def drivers_rated_on(self, day: datetime) -> set[str]:
         """Drivers rated on that day, from the ratings table's day index (never a Scan)."""

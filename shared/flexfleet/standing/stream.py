@@ -1,4 +1,4 @@
-"""Stream records of the ratings and deliveries tables, and what a batch of them recomputes.
+"""Stream records of the ratings, deliveries and bookings tables, and what a batch recomputes.
 
 A batch recomputes each driver it touches once, from the source of truth; the
 batch's own new images are handed along in case the index has not caught up.
@@ -17,10 +17,10 @@ from pydantic import BaseModel, ValidationError
 
 from flexfleet.dynamodb import unreadable
 from flexfleet.dynamodb.unreadable import UnreadableItem
-from flexfleet.standing.model import DeliveryFact, RatingFact
-from flexfleet.standing.sources import delivery_source, rating_source
+from flexfleet.standing.model import BookingFact, DeliveryFact, RatingFact
+from flexfleet.standing.sources import booking_source, delivery_source, rating_source
 
-Fact = TypeVar("Fact", RatingFact, DeliveryFact)
+Fact = TypeVar("Fact", RatingFact, DeliveryFact, BookingFact)
 Reader = Callable[[dict[str, Any]], tuple[str, Fact]]
 
 
@@ -45,8 +45,10 @@ class StreamRecord(BaseModel):
     dynamodb: StreamChange
 
 
-def _item_id(fact: RatingFact | DeliveryFact) -> str:
-    return fact.rating_id if isinstance(fact, RatingFact) else fact.delivery_id
+def _item_id(fact: RatingFact | DeliveryFact | BookingFact) -> str:
+    if isinstance(fact, RatingFact):
+        return fact.rating_id
+    return fact.delivery_id if isinstance(fact, DeliveryFact) else fact.block_id
 
 
 class StandingBatch(Generic[Fact]):
@@ -131,6 +133,8 @@ def standing_batch(
     deliveries_table_name: str,
     ratings_changed: Callable[[str, dict[str, RatingFact | None]], None],
     deliveries_changed: Callable[[str, dict[str, DeliveryFact | None]], None],
+    bookings_table_name: str = "",
+    bookings_changed: Callable[[str, dict[str, BookingFact | None]], None] | None = None,
 ) -> tuple[str, StandingBatch[Any]]:
     """Which stream the batch came from, and the batch. A batch comes from one stream only."""
     source_arn = str(raw_records[0].get("eventSourceARN", "")) if raw_records else ""
@@ -139,4 +143,6 @@ def standing_batch(
         return "ratings", StandingBatch(rating_source, raw_records, ratings_changed)
     if table == deliveries_table_name:
         return "deliveries", StandingBatch(delivery_source, raw_records, deliveries_changed)
+    if bookings_changed is not None and table == bookings_table_name:
+        return "bookings", StandingBatch(booking_source, raw_records, bookings_changed)
     raise ValueError(f"a batch from a stream this function does not read: {source_arn}")

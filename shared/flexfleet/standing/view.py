@@ -15,9 +15,11 @@ from flexfleet.standing.model import (
     FOUR_PLACES,
     DeliveryComponent,
     RatingComponent,
+    ReliabilityComponent,
     component_tier,
     delivery_component,
     rating_component,
+    reliability_component,
 )
 from flexfleet.standing.repository import stored_tier
 from flexfleet.standing.review import ACTIVE, DEACTIVATED, ReviewDecision, is_deactivated
@@ -64,6 +66,9 @@ class Counts(ApiModel):
     deliveries: int
     delivered: int
     on_time: int
+    blocks_kept: int = Field(description="blocks checked in to, in the last 90 days")
+    late_forfeits: int = Field(description="blocks forfeited within 45 minutes of the start")
+    no_shows: int
 
 
 class Coaching(ApiModel):
@@ -120,6 +125,11 @@ def _view(driver_id: str, item: dict[str, Any], now: datetime) -> StandingOut:
     )
     rating = rating or rating_component([], now)
     deliveries = deliveries or delivery_component([], now)
+    reliability = (
+        ReliabilityComponent.model_validate(item["reliability"])
+        if "reliability" in item
+        else reliability_component([], now)
+    )
     warned_at = datetime.fromisoformat(item["warnedAt"]) if "warnedAt" in item else None
     decision = (
         ReviewDecision.model_validate(item["reviewDecision"]) if "reviewDecision" in item else None
@@ -136,6 +146,7 @@ def _view(driver_id: str, item: dict[str, Any], now: datetime) -> StandingOut:
             "customerRating": component_view("customerRating", rating.score),
             "onTimeRate": component_view("onTimeRate", deliveries.on_time_rate),
             "completionRate": component_view("completionRate", deliveries.completion_rate),
+            "reliability": component_view("reliability", reliability.score),
         },
         coaching=Coaching(
             factor_averages=rating.factor_averages,
@@ -148,6 +159,9 @@ def _view(driver_id: str, item: dict[str, Any], now: datetime) -> StandingOut:
                 deliveries=deliveries.total,
                 delivered=deliveries.delivered,
                 on_time=deliveries.on_time,
+                blocks_kept=reliability.kept,
+                late_forfeits=reliability.late_forfeits,
+                no_shows=reliability.no_shows,
             ),
             mean_stars_last_30_days=rating.trend_recent,
             mean_stars_before=rating.trend_before,
