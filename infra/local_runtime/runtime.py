@@ -109,9 +109,40 @@ class Clock:
             self.offset = float(json.loads(self.file.read_text())["offsetSeconds"])
 
 
+class DynamoDbSerialised:
+    """moto's WSGI app, answering one DynamoDB (or DynamoDB Streams) request at a time.
+
+    DynamoDB makes each conditional write and each transaction atomic, and the product's
+    idempotency and capacity rest on that. moto's server answers on many threads, and its
+    DynamoDB backend takes no lock: two conditional writes may both pass their check before
+    either writes, and a refused transaction puts back a deep copy of each table it touched,
+    over whatever other requests wrote meanwhile (and over their stream records). Run one at a
+    time, each request is atomic, as in AWS. The other services stay concurrent; the streams
+    API shares the lock because it reads the same tables. The whole answer is produced inside
+    the lock: a WSGI app may defer its work to the iteration of its body."""
+
+    TARGETS = ("DynamoDB_", "DynamoDBStreams_")  # X-Amz-Target of DynamoDB's JSON protocol
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith(self.TARGETS):
+            return self._app(environ, start_response)
+        with self._lock:
+            body = self._app(environ, start_response)
+            try:
+                return [b"".join(body)]
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+
+
 class MotoServer(ServingThread):
-    """moto's server on its own thread. Its port is taken in the caller's thread, so a busy
-    one fails at once with PortUnavailable (moto's ThreadedMotoServer would wait forever)."""
+    """moto's server on its own thread, with DynamoDB's requests atomic (DynamoDbSerialised).
+    Its port is taken in the caller's thread, so a busy one fails at once with PortUnavailable
+    (moto's ThreadedMotoServer would wait forever)."""
 
     def __init__(self, host: str, port: int) -> None:
         listening = listening_socket("aws", host, port)
@@ -119,7 +150,7 @@ class MotoServer(ServingThread):
             server: BaseWSGIServer = make_server(
                 host,
                 listening.getsockname()[1],
-                DomainDispatcherApplication(create_backend_app),
+                DynamoDbSerialised(DomainDispatcherApplication(create_backend_app)),
                 threaded=True,
                 request_handler=MotoRequestHandler,
                 fd=listening.fileno(),
