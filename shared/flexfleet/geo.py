@@ -6,7 +6,7 @@ from __future__ import annotations
 from math import asin, cos, radians, sin, sqrt
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from flexfleet.api_model import ApiModel
 
@@ -14,9 +14,23 @@ from flexfleet.api_model import ApiModel
 EARTH_RADIUS_KM = 6371.0088
 
 
+def _seven_places(degrees: float) -> float:
+    # About a centimetre: finer is noise, and a number like 5e-324 is outside what DynamoDB
+    # stores (its smallest magnitude is 1e-130).
+    return round(degrees, 7)
+
+
+Latitude = Annotated[
+    float, Field(ge=-90, le=90, allow_inf_nan=False), AfterValidator(_seven_places)
+]
+Longitude = Annotated[
+    float, Field(ge=-180, le=180, allow_inf_nan=False), AfterValidator(_seven_places)
+]
+
+
 class Point(ApiModel):
-    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-    lng: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+    lat: Latitude
+    lng: Longitude
 
 
 def distance_km(a: Point, b: Point) -> float:

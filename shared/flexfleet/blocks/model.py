@@ -175,14 +175,8 @@ class DriverPreferences(Preferences):
     driver_id: Identifier
 
 
-class CheckIn(ApiModel):
+class CheckIn(Point):
     """The body of POST /blocks/{blockId}/check-in: where the driver is."""
-
-    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-    lng: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
-
-    def point(self) -> Point:
-        return Point(lat=self.lat, lng=self.lng)
 
 
 class Earnings(ApiModel):

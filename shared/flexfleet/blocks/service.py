@@ -40,7 +40,7 @@ from flexfleet.errors import (
     Overlap,
     Unprocessable,
 )
-from flexfleet.geo import distance_km
+from flexfleet.geo import Point, distance_km
 from flexfleet.identity import Caller, Role
 from flexfleet.malls.model import Mall
 from flexfleet.tiers import DriverStanding, Tier
@@ -405,7 +405,7 @@ class BlockService:
             return booking_view(forfeited, now)
         raise Conflict("the booking changed while forfeiting: try again", field="blockId")
 
-    def check_in(self, caller: Caller, block_id: str, where: Any) -> BookingOut:
+    def check_in(self, caller: Caller, block_id: str, where: Point) -> BookingOut:
         """At the mall, from CHECK_IN_OPENS before the start until CHECK_IN_CLOSES after it."""
         caller.require(Role.DRIVER)
         now = self._clock()
@@ -427,7 +427,7 @@ class BlockService:
                 field="blockId",
             )
         mall = self._malls.get(booking.mall_id)
-        if mall is None or distance_km(mall.location, where.point()) > config.GEOFENCE_KM:
+        if mall is None or distance_km(mall.location, where) > config.GEOFENCE_KM:
             raise Unprocessable(
                 f"check in at the mall: within {config.GEOFENCE_KM} km of it", field="lat"
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
 from flexfleet.api_model import ApiModel, UtcDatetime
 from flexfleet.geo import Point
@@ -40,9 +40,14 @@ class MallDetails(ApiModel):
     )
     location: Point
     time_zone: TimeZoneName
-    service_radius_km: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = Field(
+    service_radius_km: Annotated[float, Field(ge=0.1, le=100, allow_inf_nan=False)] = Field(
         description="drop-offs farther than this from the mall are refused"
     )
+
+    @field_validator("service_radius_km")
+    @classmethod
+    def _metres(cls, radius: float) -> float:
+        return round(radius, 3)
 
 
 class Mall(MallDetails):

@@ -44,7 +44,7 @@ def list_malls(service: Service, caller: CurrentCaller) -> MallList:
     summary="Add or change a mall (ops)",
     tags=["catalogue"],
     responses={
-        **documented(Mall, 401, 403, 422, status=201, description="Added"),
+        **documented(Mall, 401, 403, 404, 422, status=201, description="Added"),
         200: {"description": "Changed", "content": {"application/json": {"model": Mall}}},
     },
 )
@@ -64,7 +64,7 @@ def put_mall(
     description="retailerId is the sub of the retailer's users.",
     tags=["catalogue"],
     responses={
-        **documented(Retailer, 401, 403, 422, status=201, description="Onboarded"),
+        **documented(Retailer, 401, 403, 404, 422, status=201, description="Onboarded"),
         200: {
             "description": "Changed, or unchanged",
             "content": {"application/json": {"model": Retailer}},

@@ -57,7 +57,7 @@ def review_queue(service: Service, caller: CurrentCaller) -> ReviewQueue:
     ),
     tags=["standing"],
     responses={
-        **documented(ReviewDecision, 401, 403, 409, 422, status=201, description="Decided"),
+        **documented(ReviewDecision, 401, 403, 404, 409, 422, status=201, description="Decided"),
         200: {
             "description": "Decided already, identically",
             "content": {"application/json": {"model": ReviewDecision}},
