@@ -10,6 +10,7 @@ import pytest
 
 from flexfleet.blocks.model import BlockRequest, CheckIn, Preferences
 from flexfleet.errors import (
+    BadRequest,
     BlockFull,
     Conflict,
     IllegalTransition,
@@ -310,6 +311,36 @@ def test_an_order_outside_the_service_radius_or_in_the_past_is_refused(world: Wo
             RETAILER, order_body(world, readyAt=(world.now - timedelta(hours=1)).isoformat())
         )
     assert past.value.field == "readyAt"
+
+
+def test_an_order_due_more_than_a_day_after_it_is_ready_is_refused(world: World) -> None:
+    setup_mall(world)
+    late = (world.now + timedelta(days=1, minutes=1)).isoformat()
+    with pytest.raises(Unprocessable) as refused:
+        world.orders.place(RETAILER, order_body(world, deliverBy=late))
+    assert refused.value.field == "deliverBy"
+
+
+def test_ops_list_one_malls_orders_and_a_retailer_only_its_own(world: World) -> None:
+    setup_mall(world)
+    world.orders.place(RETAILER, order_body(world, "o-1"))
+    world.orders.place(RETAILER, order_body(world, "o-2"))
+    other = Caller(sub="store-8", groups=frozenset({"retailer"}))
+    world.catalogue.onboard(OPS, other.sub, RetailerDetails(name="Hats", mall_id=MALL))
+    world.orders.place(other, order_body(world, "o-3"))
+
+    with pytest.raises(Unprocessable):
+        world.orders.page(OPS, None, None, 10, None)
+    every = world.orders.page(OPS, None, MALL, 10, None).orders
+    own = world.orders.page(RETAILER, None, None, 10, None).orders
+    first = world.orders.page(RETAILER, "placed", None, 1, None)
+    rest = world.orders.page(RETAILER, "placed", None, 1, first.cursor)
+
+    assert {o.order_id for o in every} == {"o-1", "o-2", "o-3"}
+    assert {o.order_id for o in own} == {"o-1", "o-2"}
+    assert {first.orders[0].order_id, rest.orders[0].order_id} == {"o-1", "o-2"}
+    with pytest.raises(BadRequest):
+        world.orders.page(other, None, None, 1, first.cursor)
 
 
 def test_the_retail_walk_from_block_to_rating_to_earnings(world: World) -> None:

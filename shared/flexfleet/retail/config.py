@@ -20,3 +20,5 @@ PICKUP_GEOFENCE_KM = 0.5
 MAX_PACKAGES = 20
 # An order is for today or the next few days; further ahead is a typo.
 MAX_ORDER_HORIZON = timedelta(days=7)
+# Same-day shipping: an order is delivered within a day of being ready.
+MAX_DELIVERY_WINDOW = timedelta(days=1)

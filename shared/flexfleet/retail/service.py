@@ -86,6 +86,11 @@ class OrderService:
                 f"readyAt is more than {config.MAX_ORDER_HORIZON.days} days ahead",
                 field="readyAt",
             )
+        if request.deliver_by - request.ready_at > config.MAX_DELIVERY_WINDOW:
+            raise Unprocessable(
+                f"deliverBy is more than {config.MAX_DELIVERY_WINDOW.days} day after readyAt",
+                field="deliverBy",
+            )
         distance = distance_km(mall.location, request.dropoff)
         if distance > mall.service_radius_km:
             raise Unprocessable(
