@@ -1,4 +1,4 @@
-"""`make bench`: cold start, gateway overhead and stream trigger latency, as figures and ratios.
+"""`make bench`: cold start, gateway overhead, stream latency and DynamoDB costs, as figures.
 
 Figures, not timed tests: the machines are shared and noisy, so each figure is
 the median and p99 of repeated runs, next to a baseline measured the same way.
@@ -26,7 +26,7 @@ import boto3
 from infra.local_runtime.client import RuntimeProcess
 from infra.local_runtime.stack import Stack
 from infra.local_runtime.template import Template
-from tests.bench import dynamodb_costs
+from tests.bench import dynamodb_costs, retail_costs
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -326,7 +326,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500, help="requests for the gateway figure")
     parser.add_argument("--writes", type=int, default=40, help="writes for the stream figure")
     parser.add_argument(
-        "--only", choices=["cold", "gateway", "stream", "costs"], help="one group of figures only"
+        "--only",
+        choices=["cold", "gateway", "stream", "costs", "retail"],
+        help="one group of figures only",
     )
     args = parser.parse_args()
     # moto stands in for AWS: fake credentials, and nothing read from the developer's own files.
@@ -349,7 +351,11 @@ def main() -> None:
         dynamodb_costs.stream_path()
         dynamodb_costs.daily_sweep()
         dynamodb_costs.warm_rating_latency(300)
-    if args.only in ("cold", "costs"):
+    if args.only in (None, "retail"):
+        retail_costs.per_operation(20)
+        retail_costs.offers_cost()
+        retail_costs.accept_latency(300)
+    if args.only in ("cold", "costs", "retail"):
         return
     with (
         tempfile.TemporaryDirectory() as state,
