@@ -152,33 +152,42 @@ class BlockRepository:
         ).get("Item")
         return unreadable.read(block_from_item, item) if item else None
 
+    def _by_start(
+        self,
+        table: str,
+        key: tuple[str, str],
+        after: datetime,
+        until: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """Items of one partition of a table's index keyed (key, start): those that start after
+        `after` (and until `until`, inclusive). Each index is named for its partition key."""
+        name, value = key
+        index = {"mallId": "byMall", "driverId": "byDriver"}[name]
+        values = {":key": {"S": value}, ":after": {"S": iso(after)}}
+        condition = f"{name} = :key AND #start > :after"
+        if until is not None:
+            condition = f"{name} = :key AND #start BETWEEN :after AND :until"
+            values[":until"] = {"S": iso(until)}
+        return list(
+            all_items(
+                self._client,
+                TableName=table,
+                IndexName=index,
+                KeyConditionExpression=condition,
+                ExpressionAttributeNames={"#start": "start"},
+                ExpressionAttributeValues=values,
+            )
+        )
+
     def upcoming_blocks(self, mall_id: str, after: datetime) -> list[Block]:
         """The mall's blocks that start after `after`: one query on the byMall index."""
-        items = all_items(
-            self._client,
-            TableName=self.tables.blocks,
-            IndexName="byMall",
-            KeyConditionExpression="mallId = :mall AND #start > :after",
-            ExpressionAttributeNames={"#start": "start"},
-            ExpressionAttributeValues={":mall": {"S": mall_id}, ":after": {"S": iso(after)}},
-        )
+        items = self._by_start(self.tables.blocks, ("mallId", mall_id), after)
         return unreadable.read_all(block_from_item, items)
 
     def blocks_starting_between(
         self, mall_id: str, after: datetime, until: datetime
     ) -> list[Block]:
-        items = all_items(
-            self._client,
-            TableName=self.tables.blocks,
-            IndexName="byMall",
-            KeyConditionExpression="mallId = :mall AND #start BETWEEN :after AND :until",
-            ExpressionAttributeNames={"#start": "start"},
-            ExpressionAttributeValues={
-                ":mall": {"S": mall_id},
-                ":after": {"S": iso(after)},
-                ":until": {"S": iso(until)},
-            },
-        )
+        items = self._by_start(self.tables.blocks, ("mallId", mall_id), after, until)
         return unreadable.read_all(block_from_item, items)
 
     def raise_surge(self, block: Block, surge: Decimal) -> bool:
@@ -474,35 +483,13 @@ class BlockRepository:
 
     def bookings_of_driver(self, driver_id: str, after: datetime, until: datetime) -> list[Booking]:
         """The driver's bookings of blocks that start between the two moments."""
-        items = all_items(
-            self._client,
-            TableName=self.tables.bookings,
-            IndexName="byDriver",
-            KeyConditionExpression="driverId = :driver AND #start BETWEEN :after AND :until",
-            ExpressionAttributeNames={"#start": "start"},
-            ExpressionAttributeValues={
-                ":driver": {"S": driver_id},
-                ":after": {"S": iso(after)},
-                ":until": {"S": iso(until)},
-            },
-        )
+        items = self._by_start(self.tables.bookings, ("driverId", driver_id), after, until)
         return unreadable.read_all(booking_from_item, items)
 
     def bookings_starting_between(
         self, mall_id: str, after: datetime, until: datetime
     ) -> list[Booking]:
-        items = all_items(
-            self._client,
-            TableName=self.tables.bookings,
-            IndexName="byMall",
-            KeyConditionExpression="mallId = :mall AND #start BETWEEN :after AND :until",
-            ExpressionAttributeNames={"#start": "start"},
-            ExpressionAttributeValues={
-                ":mall": {"S": mall_id},
-                ":after": {"S": iso(after)},
-                ":until": {"S": iso(until)},
-            },
-        )
+        items = self._by_start(self.tables.bookings, ("mallId", mall_id), after, until)
         return unreadable.read_all(booking_from_item, items)
 
     # ------------------------------------------------------------------ reserved offers
