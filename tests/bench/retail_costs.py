@@ -398,10 +398,8 @@ def offers_cost(scales: tuple[int, ...] = (0, 100, 1000)) -> None:
     print(
         "\n== retail: GET offers for one driver as blocks at malls the driver doesn't prefer grow"
     )
-    print(
-        "   the driver prefers one mall, with 5 upcoming blocks and a reserved offer on each; "
-        "requests and items read must not grow: ratio 1.00"
-    )
+    print("   the driver prefers one mall, with 5 upcoming blocks and a reserved offer on each;")
+    print("   requests and items read must not grow: ratio 1.00, else REGRESSION")
     with mock_aws():
         retail = Retail()
         world, log = retail.world, retail.log
@@ -500,15 +498,14 @@ class Drivers:
 
 def accept_latency(accepts: int, warmup: int = 20) -> None:
     print(f"\n== retail: warm in-process accept latency, BlockService.accept ({accepts} accepts)")
-    print(
-        "   moto in-process, NOT DynamoDB's latency: moto's Python does the storage's work, and "
-        "copies each table a transaction touches, which DynamoDB does not; so each driver's "
-        "items are removed after its accept, untimed, keeping the tables' size constant"
-    )
-    print(
-        "   each accept by a distinct Fantastic driver, 100 to a block; baseline: one "
-        "consistent GetItem of a block on the same client, interleaved"
-    )
+    for line in (
+        "moto in-process, NOT DynamoDB's latency: moto's Python does the storage's work, and",
+        "copies each table a transaction touches, which DynamoDB does not; so each driver's",
+        "items are removed after its accept, untimed, keeping the tables' size constant.",
+        "Each accept by a distinct Fantastic driver, 100 to a block; baseline: a consistent",
+        "GetItem of a block on the same client, interleaved with the accepts",
+    ):
+        print(f"   {line}")
     with mock_aws():
         retail = Retail(logged=False)
         world = retail.world
@@ -543,7 +540,7 @@ def accept_latency(accepts: int, warmup: int = 20) -> None:
     base = statistics.median(get_s)
     rows = (
         (f"accept ({per_accept:.2f} requests)", accept_s),
-        ("  in client calls (moto)", moto_s),
+        ("  in botocore + moto", moto_s),
         ("  in the service itself", own_s),
         ("GetItem, baseline", get_s),
     )
