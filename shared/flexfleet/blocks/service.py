@@ -280,7 +280,8 @@ class BlockService:
     def offers(self, caller: Caller, driver_id: str) -> OfferList:
         """The blocks the driver may accept now: reserved offers first, then the pool, at the
         driver's preferred malls only. Queries: the standing item, the preferences, the pending
-        reserved offers, and one per preferred mall, bounded by that mall's upcoming blocks."""
+        reserved offers, the schedule, and one per preferred mall, bounded by that mall's upcoming
+        blocks: never a read per block, and nothing of the other malls."""
         self._own_driver_record(caller, driver_id)
         now = self._clock()
         standing = self._standing_of(driver_id, self._blocks.standing_of(driver_id))
@@ -288,19 +289,22 @@ class BlockService:
             return OfferList(driver_id=driver_id, tier=standing.tier.label, offers=[])
         malls = self._blocks.preferred_malls(driver_id)
         holding = set(self._blocks.schedule(driver_id).held)
-        reserved = [o for o in self._blocks.pending_offers_of(driver_id, now) if o.mall_id in malls]
-        offers: list[Offer] = []
-        for offer in sorted(reserved, key=lambda o: o.expires_at):
-            block = self._blocks.block(offer.block_id)
-            if block is not None and block.start > now:
-                offers.append(
-                    Offer(block=block_view(block), reserved=True, expires_at=offer.expires_at)
-                )
-        reserved_ids = {o.block.block_id for o in offers}
-        pool = [
-            block
+        upcoming = {
+            block.block_id: block
             for mall in malls
             for block in self._blocks.upcoming_blocks(mall, now)
+        }
+        reserved = [
+            o for o in self._blocks.pending_offers_of(driver_id, now) if o.block_id in upcoming
+        ]
+        offers = [
+            Offer(block=block_view(upcoming[o.block_id]), reserved=True, expires_at=o.expires_at)
+            for o in sorted(reserved, key=lambda o: o.expires_at)
+        ]
+        reserved_ids = {o.block_id for o in reserved}
+        pool = [
+            block
+            for block in upcoming.values()
             if block.block_id not in reserved_ids | holding
             and may_see(standing.tier, block.premium, releases_of(block), now)
             and block.taken < block.capacity

@@ -71,7 +71,7 @@ class RetailerRepository:
 
     def get(self, retailer_id: str) -> Retailer | None:
         item = self._client.get_item(
-            TableName=self.table_name, Key={"retailerId": {"S": retailer_id}}
+            TableName=self.table_name, Key={"retailerId": {"S": retailer_id}}, ConsistentRead=True
         ).get("Item")
         return unreadable.read(retailer_from_item, item) if item else None
 
