@@ -114,9 +114,10 @@ def test_the_retail_walk_from_a_published_block_to_a_rated_delivery_and_the_earn
     fan_token, fair_token = tokens("driver", fan), tokens("driver", fair)
     customer_token = tokens("customer", customer)
     now = runtime_now(api)
-    start, end = now + timedelta(hours=3), now + timedelta(hours=5)
+    # More than 3 hours ahead, and filled at once: no surge moves the figures.
+    start, end = now + timedelta(hours=10), now + timedelta(hours=12)
 
-    # 1. Ops onboard a retailer and publish a block 3 hours ahead.
+    # 1. Ops onboard a retailer and publish a block 10 hours ahead, for one driver.
     ok(call(api, "PUT", f"/retailers/{store}", ops, {"name": "Shoe Palace", "mallId": VEGAS}), 201)
     block = ok(
         call(
@@ -130,15 +131,18 @@ def test_the_retail_walk_from_a_published_block_to_a_rated_delivery_and_the_earn
                 "shiftType": "retail",
                 "start": at(start),
                 "end": at(end),
-                "capacity": 2,
+                "capacity": 1,
             },
         ),
         201,
     )
     assert (block["hourlyRate"], block["pay"], float(block["hours"])) == ("19.50", "39.00", 2)
-    releases = {tier: datetime.fromisoformat(m) for tier, m in block["releases"].items()}
-    # The Fair delay (6 h) would pass the start: the release comes MIN_LEAD_TIME before it.
-    assert releases["Fair"] == start - config.MIN_LEAD_TIME
+    releases = {Tier.of_label(t): datetime.fromisoformat(m) for t, m in block["releases"].items()}
+    published = datetime.fromisoformat(block["publishedAt"])
+    assert releases[Tier.GREAT] - published == config.RELEASE_DELAYS[Tier.GREAT]
+    assert releases[Tier.FAIR] - published == config.RELEASE_DELAYS[Tier.FAIR]
+    # At Risk's 12 hours would pass MIN_LEAD_TIME before the start: it is brought forward.
+    assert releases[Tier.AT_RISK] == start - config.MIN_LEAD_TIME
 
     # 2. A Fantastic driver sees it; a Fair driver does not, and cannot take it.
     stand(api, fan, Tier.FANTASTIC)
@@ -150,7 +154,7 @@ def test_the_retail_walk_from_a_published_block_to_a_rated_delivery_and_the_earn
     assert call(api, "POST", f"/blocks/{block_id}/accept", fair_token).status == 404
 
     # 3. Past the Fair release, the Fair driver sees it.
-    now = move_clock(api, (releases["Fair"] - now).total_seconds() + 60)
+    now = move_clock(api, (releases[Tier.FAIR] - now).total_seconds() + 60)
     fair_token = tokens("driver", fair)
     assert offered(api, fair, fair_token) == [block_id]
 
