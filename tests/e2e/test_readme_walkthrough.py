@@ -1,7 +1,8 @@
 """The README's walkthroughs, run as they are written, against a local runtime of their own.
 
 The snippets are taken from README.md itself. Only what ties them to `make run` is rewritten:
-the API's address, and `make token`/`make fire`, which read the runtime's state from `.local/`.
+the addresses of the API and of the control endpoint, and `make token`/`make fire`, which read
+the runtime's state from `.local/`.
 Each figure the README puts in a comment must be what the snippet prints.
 """
 
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.e2e
 SECTIONS = (
     "## Walkthrough: a token, then `/me`",
     "### Walkthrough: rate, respond, dispute, uphold",
+    "### Walkthrough: retail shipping",
 )
 
 
@@ -45,6 +47,7 @@ def snippets() -> list[str]:
 
 def for_this_runtime(snippet: str, api: Api, state: Path) -> str:
     address = urlsplit(api.base_url).netloc
+    control = urlsplit(api.runtime.control_url).netloc
     cli = ".venv/bin/python -m infra.local_runtime"
     snippet = re.sub(r"^make run.*$", "", snippet, flags=re.MULTILINE)
     snippet = re.sub(
@@ -53,7 +56,8 @@ def for_this_runtime(snippet: str, api: Api, state: Path) -> str:
         snippet,
     )
     snippet = re.sub(r"make fire FN=(\S+)", rf"{cli} fire --state-dir {state} \1", snippet)
-    return snippet.replace("127.0.0.1:3000", address).replace(".local/", f"{state}/")
+    snippet = snippet.replace("127.0.0.1:3000", address).replace("127.0.0.1:3001", control)
+    return snippet.replace(".local/", f"{state}/")
 
 
 def test_the_readme_walkthroughs_run_clean_and_print_the_figures_they_promise(
@@ -63,7 +67,7 @@ def test_the_readme_walkthroughs_run_clean_and_print_the_figures_they_promise(
     script = "set -euo pipefail\n" + "\n".join(for_this_runtime(s, api, state) for s in snippets())
 
     result = subprocess.run(
-        ["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+        ["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
     )
 
     assert result.returncode == 0, result.stderr
@@ -74,5 +78,18 @@ def test_the_readme_walkthroughs_run_clean_and_print_the_figures_they_promise(
     assert "Great 4.8095" in out  # the stream snippet
     assert "Fair 4.6666 - next: Great at 4.70 gap 0.0334" in out  # step 3
     assert "Great 4.8000 - next: Fantastic at 4.85 gap 0.0500" in out  # step 7
+    # The retail walkthrough, step by step.
+    assert "19.50 39.00" in out  # 1. the block's rate and pay
+    assert "Fantastic ['blk-1']" in out and "Fair []" in out  # 2. before the Fair release
+    assert "Fair ['blk-1']" in out  # 3. after it
+    assert "held 19.50" in out and "checked_in upcoming" in out  # 4.
+    assert "placed fashion-show-las-vegas" in out and "assigned d-fan" in out  # 5.
+    assert "picked_up" in out and "\ndelivered" in out  # 6.
+    assert "Great 1 4.8095" in out  # 7. the rating counted
+    assert "1 2 39.00 4.50 43.50" in out  # 8. the earnings
     assert "Internal Server Error" not in out and '"code":"internal"' not in out
-    assert '"customerId"' not in out.rsplit("\n", 2)[-2]  # the driver's ratings
+    lines = out.splitlines()
+    ratings = lines[next(i for i, line in enumerate(lines) if "Great 4.8000" in line) + 1]
+    assert '"customerId"' not in ratings  # the driver's ratings, after step 7
+    customer_view = next(line for line in out.splitlines() if '"orderId":"ord-1"' in line)
+    assert '"eta"' in customer_view and "d-fan" not in customer_view  # the customer's order
