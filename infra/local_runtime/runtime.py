@@ -76,14 +76,26 @@ class Clock:
         self.file = file
         self._lock = threading.Lock()
         self._published = False
+        self._moves: list[tuple[float, float]] = []  # (real time of a move, offset after it)
 
     def __call__(self) -> float:
         return time.time() + self.offset
+
+    def at(self, real: float) -> float:
+        """What this clock read at a real moment: moto stamps stream records with the real time,
+        and a record made after a move must not look as old as the move."""
+        offset = 0.0
+        for moved_at, after in self._moves:
+            if moved_at > real:
+                break
+            offset = after
+        return real + offset
 
     def advance(self, seconds: float) -> None:
         # One move at a time: the file must end with the last offset, not a stale one.
         with self._lock:
             self.offset += seconds
+            self._moves.append((time.time(), self.offset))
             self.publish()
 
     def publish(self) -> None:
@@ -567,6 +579,7 @@ class LocalRuntime:
                     invoke=self.invoke,
                     region=self.stack.region,
                     clock=self.clock,
+                    stamp=self.clock.at,
                     poll_interval=self._poll_interval,
                     on_activity=self.activity.touch,
                 )

@@ -110,11 +110,19 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def lambda_record(raw: dict[str, Any], stream_arn: str, region: str) -> BufferedRecord:
-    """A GetRecords record shaped as Lambda delivers it to a function."""
+def lambda_record(
+    raw: dict[str, Any],
+    stream_arn: str,
+    region: str,
+    stamp: Callable[[float], float] = lambda real: real,
+) -> BufferedRecord:
+    """A GetRecords record shaped as Lambda delivers it to a function. `stamp` turns moto's
+    creation time (real time) into the runtime's clock as it read then."""
     change = _json_safe(dict(raw["dynamodb"]))
     created = raw["dynamodb"].get("ApproximateCreationDateTime")
-    created_at = created.timestamp() if isinstance(created, datetime) else float(created or 0)
+    created_at = stamp(
+        created.timestamp() if isinstance(created, datetime) else float(created or 0)
+    )
     change["ApproximateCreationDateTime"] = int(created_at)
     record = {
         "eventID": raw["eventID"],
@@ -179,6 +187,8 @@ class ShardPoller:
     invoke: Invoke
     region: str
     clock: Callable[[], float] = time.time
+    # A record's creation time (moto's, real) on `clock`: ages are measured on one clock.
+    stamp: Callable[[float], float] = lambda real: real
     poll_interval: float = 0.05
     retry_backoff: tuple[float, float] = (0.05, 1.0)  # first and longest wait between retries
     on_activity: Callable[[], None] = lambda: None
@@ -232,7 +242,9 @@ class ShardPoller:
         page = self.streams.get_records(ShardIterator=self._iterator, Limit=1000)
         self._iterator = page.get("NextShardIterator")
         for raw in page.get("Records", []):
-            self._buffer.append(lambda_record(dict(raw), self.mapping.stream_arn, self.region))
+            self._buffer.append(
+                lambda_record(dict(raw), self.mapping.stream_arn, self.region, self.stamp)
+            )
 
     def _window_open(self) -> bool:
         """With a batching window, wait for a full batch or for the window to pass."""

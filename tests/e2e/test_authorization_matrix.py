@@ -518,26 +518,8 @@ RETAIL_ROUTES: dict[str, tuple[str, str, str]] = {
     "GET /drivers/{id}/assignments": ("GET", "/drivers/{}/assignments", "driver"),
     "POST /drivers/{id}/review-decision": ("POST", "/drivers/{}/review-decision", "driver"),
 }
-UNKNOWN_DRIVER_DECIDED = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "product bug: POST /drivers/{driverId}/review-decision for a driver id with no standing "
-        "answers 201 and writes a standing item for nobody (StandingService.decide reads a "
-        "missing item as an active driver), where GET /drivers/{driverId}/standing answers 404"
-    ),
-)
 RETAIL_CELLS = [
-    pytest.param(
-        route,
-        role,
-        whose,
-        marks=UNKNOWN_DRIVER_DECIDED
-        if (route, role, whose) == ("POST /drivers/{id}/review-decision", "ops", "unknown")
-        else (),
-    )
-    for route in RETAIL_ROUTES
-    for role in ROLES
-    for whose in WHOSE
+    (route, role, whose) for route in RETAIL_ROUTES for role in ROLES for whose in WHOSE
 ]
 
 

@@ -190,10 +190,7 @@ def test_the_retail_walk_from_a_published_block_to_a_rated_delivery_and_the_earn
         seen = ok(call(api, "GET", f"/retail/orders/{order_id}", retailer))
         return seen if seen["status"] == "assigned" else None
 
-    # The orders stream would trigger dispatch at once, but the runtime drops stream records
-    # once its clock has moved more than an hour (see the xfail below); dispatch also runs
-    # every minute, and this fires that schedule now.
-    api.runtime.fire("DispatchFunction")
+    # The orders stream triggers the DispatchFunction at once.
     seen = poll(assigned, "the order assigned by the DispatchFunction")
     assert (seen["driverId"], seen["blockId"]) == (fan, block_id)
     as_driver = ok(call(api, "GET", f"/retail/orders/{order_id}", fan_token))
@@ -220,9 +217,7 @@ def test_the_retail_walk_from_a_published_block_to_a_rated_delivery_and_the_earn
         standing = ok(call(api, "GET", f"/drivers/{fan}/standing", fan_token))
         return standing if standing["coaching"]["counts"]["ratingsCounted"] == 1 else None
 
-    # Standing is recomputed from the ratings stream, which the same runtime bug silences here;
-    # the daily recalculation finds the driver through today's activity and recomputes them.
-    api.runtime.fire("StandingScheduleFunction")
+    # Standing is recomputed from the ratings stream.
     standing = poll(counted, "the rating counted in standing")
     assert standing["components"]["customerRating"]["value"].startswith("4.8095")
 
@@ -237,15 +232,6 @@ def test_the_retail_walk_from_a_published_block_to_a_rated_delivery_and_the_earn
     assert (earnings["tips"], earnings["total"]) == ("4.50", "43.50")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "local runtime bug: infra/local_runtime/streams.py judges a record's age with the moved "
-        "clock against moto's real ApproximateCreationDateTime, so once POST /clock has moved "
-        "more than MaximumRecordAgeInSeconds (3600 s here), every new stream record is sent to "
-        "StreamFailureQueue as RecordAgeExceeded and no stream function runs"
-    ),
-)
 def test_a_rating_reaches_standing_through_the_stream_after_the_clock_moved_two_hours(
     runtime: Api,
 ) -> None:

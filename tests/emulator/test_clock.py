@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from infra.local_runtime.runtime import Clock
 from tests import ROOT
 from tests.emulator.conftest import FIXTURE_TEMPLATE
 from tests.runtime_http import Api, start_runtime
@@ -113,3 +115,13 @@ def test_the_token_command_mints_at_the_running_runtimes_moved_time(
     ).stdout.strip()
 
     assert clocked.request("GET", "/claims", token=token).json["sub"] == "d-cli"
+
+
+def test_a_moment_reads_on_the_clock_as_it_stood_then() -> None:
+    clock = Clock()
+    before = time.time()
+    clock.advance(7200)
+    after = time.time() + 1
+
+    assert clock.at(before - 1) == before - 1
+    assert clock.at(after) == after + 7200

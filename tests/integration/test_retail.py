@@ -16,6 +16,7 @@ from flexfleet.errors import (
     IllegalTransition,
     NotFound,
     Overlap,
+    OwnRecord,
     RetailerNotOnboarded,
     Unprocessable,
 )
@@ -431,3 +432,44 @@ def test_a_forfeit_with_notice_costs_nothing(world: World) -> None:
     standing = world.standing.of_driver(driver("a"), "a")
     assert standing.coaching.counts.late_forfeits == 0
     assert standing.components["reliability"].value == Decimal("0.98")
+
+
+def test_a_review_decision_is_recorded_once_with_who_and_why_and_ends_the_review(
+    world: World,
+) -> None:
+    stand(world, "d-9", Tier.AT_RISK)
+    keep = ReviewDecisionRequest(decision="keep", note="weather week")
+
+    decision, created = world.standing.decide(OPS, "d-9", keep)
+    again, created_again = world.standing.decide(OPS, "d-9", keep)
+    standing = world.standing.of_driver(OPS, "d-9")
+
+    assert created and not created_again and again == decision
+    assert (decision.decided_by, decision.decided_at) == (OPS.sub, world.now)
+    assert standing.review.decision == decision
+    assert standing.review.account_status == "active"
+    stored = world.standings.get("d-9") or {}
+    assert len(stored["reviewHistory"]) == 1
+
+
+def test_only_a_decision_deactivates_and_only_a_decision_reinstates(world: World) -> None:
+    stand(world, "d-9", Tier.AT_RISK)
+    with pytest.raises(IllegalTransition):
+        world.standing.decide(OPS, "d-9", ReviewDecisionRequest(decision="reinstate", note="x"))
+    world.standing.decide(OPS, "d-9", ReviewDecisionRequest(decision="deactivate", note="fraud"))
+    assert world.standing.of_driver(OPS, "d-9").review.account_status == "deactivated"
+    with pytest.raises(IllegalTransition):
+        world.standing.decide(OPS, "d-9", ReviewDecisionRequest(decision="deactivate", note="y"))
+    world.standing.decide(OPS, "d-9", ReviewDecisionRequest(decision="reinstate", note="appeal"))
+
+    standing = world.standing.of_driver(driver("d-9"), "d-9")
+    assert standing.review.account_status == "active"
+    assert standing.review.decision is not None and standing.review.decision.note == "appeal"
+
+
+def test_nobody_decides_an_unknown_driver_or_their_own_review(world: World) -> None:
+    with pytest.raises(NotFound):
+        world.standing.decide(OPS, "nobody", ReviewDecisionRequest(decision="keep", note="x"))
+    stand(world, OPS.sub, Tier.AT_RISK)
+    with pytest.raises(OwnRecord):
+        world.standing.decide(OPS, OPS.sub, ReviewDecisionRequest(decision="keep", note="x"))

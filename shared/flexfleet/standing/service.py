@@ -72,7 +72,9 @@ class StandingService:
         reinstate a deactivated one."""
         caller.require(Role.OPS)
         caller.refuse_own_record({"driverId": driver_id}, "this review")
-        item = self._standings.get(driver_id) or {}
+        item = self._standings.get(driver_id)
+        if item is None:  # as GET /drivers/{driverId}/standing answers ops
+            raise NotFound(f"no driver {driver_id}", field="driverId")
         seen = item.get("reviewDecision")
         if seen is not None:
             latest = ReviewDecision.model_validate(seen)
