@@ -78,3 +78,10 @@ def whole_number(value: object) -> object:
             raise ValueError("must be a whole number")
         return int(value)
     return value
+
+
+def same_request(stored: BaseModel, request: BaseModel) -> bool:
+    """Whether a stored record was made from this very request: a resubmit, to answer as done,
+    rather than another request with the same id. Compares the request's fields only."""
+    kind = type(request)
+    return kind.model_validate(stored.model_dump(include=set(kind.model_fields))) == request

@@ -20,6 +20,7 @@ from flexfleet.settings import (
     BlocksSettings,
     CatalogueSettings,
     DeliveriesSettings,
+    DispatchSettings,
     FunctionSettings,
     OrdersSettings,
     RatingsSettings,
@@ -183,6 +184,7 @@ def block_service() -> BlockService:
     return BlockService(blocks(), malls(), driver_standing, clock())
 
 
+@cache
 def block_jobs() -> BlockJobs:
     from flexfleet.blocks.jobs import BlockJobs
 
@@ -209,10 +211,14 @@ def order_service() -> OrderService:
     return OrderService(orders(), catalogue_service(), clock())
 
 
+@cache
 def dispatch_service() -> DispatchService:
     from flexfleet.dispatch.repository import DispatchRepository
     from flexfleet.dispatch.service import DispatchService
+    from flexfleet.standing.review import driver_standing
 
-    settings = OrdersSettings.of_this_function()
-    store = DispatchRepository(dynamodb(), orders(), settings.bookings_table_name)
-    return DispatchService(store, malls(), clock=clock())
+    settings = DispatchSettings.of_this_function()
+    store = DispatchRepository(
+        dynamodb(), orders(), settings.bookings_table_name, settings.standing_table_name
+    )
+    return DispatchService(store, malls(), driver_standing, clock=clock())

@@ -68,6 +68,12 @@ class RetailerNotOnboarded(Forbidden):
     code = "retailer_not_onboarded"
 
 
+class Deactivated(Forbidden):
+    """Ops deactivated this driver after a review: they take no work until reinstated."""
+
+    code = "deactivated"
+
+
 class IllegalTransition(Conflict):
     """The order or block is not in a state from which this step can be taken."""
 

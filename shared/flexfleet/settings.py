@@ -67,3 +67,7 @@ class BlocksSettings(CatalogueSettings):
 class OrdersSettings(CatalogueSettings, DeliveriesSettings):
     orders_table_name: str
     bookings_table_name: str
+
+
+class DispatchSettings(OrdersSettings):
+    standing_table_name: str

@@ -111,9 +111,13 @@ class World:
         self.orders = OrderService(self.order_repository, self.catalogue, clock)
         self.dispatch = DispatchService(
             DispatchRepository(
-                self.client, self.order_repository, stack.table_name("BookingsTable")
+                self.client,
+                self.order_repository,
+                stack.table_name("BookingsTable"),
+                stack.table_name("StandingTable"),
             ),
             self.malls,
+            driver_standing,
             clock=clock,
         )
 

@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 
 from flexfleet.blocks.model import BlockRequest, CheckIn, Preferences
+from flexfleet.deliveries.model import DeliveryReport
 from flexfleet.errors import (
     BadRequest,
     BlockFull,
     Conflict,
+    Deactivated,
     IllegalTransition,
     NotFound,
     Overlap,
@@ -27,6 +29,7 @@ from flexfleet.ratings.model import RatingSubmission
 from flexfleet.retail.model import DeliveryOutcome, OrderRequest
 from flexfleet.standing.review import ReviewDecisionRequest
 from flexfleet.tiers import Tier
+from tests.factories import delivery_report
 from tests.integration.conftest import World
 
 OPS = Caller(sub="ops-1", groups=frozenset({"ops"}))
@@ -473,3 +476,94 @@ def test_nobody_decides_an_unknown_driver_or_their_own_review(world: World) -> N
     stand(world, OPS.sub, Tier.AT_RISK)
     with pytest.raises(OwnRecord):
         world.standing.decide(OPS, OPS.sub, ReviewDecisionRequest(decision="keep", note="x"))
+
+
+def check_in_at_start(world: World, driver_id: str, block_id: str = "b-1") -> None:
+    world.blocks.check_in(driver(driver_id), block_id, CheckIn.model_validate(NEAR_MALL))
+
+
+def test_a_deactivated_driver_cannot_check_in_and_is_never_dispatched(world: World) -> None:
+    setup_mall(world)
+    for name in ("bad", "good"):
+        stand(world, name, Tier.FANTASTIC)
+        prefer(world, name)
+    publish(world)
+    world.blocks.accept(driver("bad"), "b-1")
+    world.blocks.accept(driver("good"), "b-1")
+    world.now += timedelta(hours=9, minutes=50)
+    check_in_at_start(world, "bad")
+    world.standing.decide(OPS, "bad", ReviewDecisionRequest(decision="deactivate", note="fraud"))
+    world.standing.decide(OPS, "good", ReviewDecisionRequest(decision="deactivate", note="fraud"))
+    with pytest.raises(Deactivated):
+        check_in_at_start(world, "good")
+    world.standing.decide(OPS, "good", ReviewDecisionRequest(decision="reinstate", note="cleared"))
+    world.now += timedelta(minutes=10)
+    world.orders.place(RETAILER, order_body(world))
+
+    assert world.dispatch.run_all().assigned == 0  # only "bad" is on duty
+    check_in_at_start(world, "good")
+    world.dispatch.run_all()
+    assert world.orders.get(OPS, "o-1").driver_id == "good"  # type: ignore[union-attr]
+
+
+def test_a_block_counts_as_kept_once_checked_in(world: World) -> None:
+    setup_mall(world)
+    stand(world, "a", Tier.FANTASTIC)
+    prefer(world, "a")
+    publish(world)
+    world.blocks.accept(driver("a"), "b-1")
+    world.now += timedelta(hours=9, minutes=50)
+    check_in_at_start(world, "a")
+
+    world.projector.bookings_changed("a")
+    assert world.standing.of_driver(driver("a"), "a").coaching.counts.blocks_kept == 1
+
+
+def test_an_order_may_not_take_the_id_of_a_delivery_already_recorded(world: World) -> None:
+    setup_mall(world)
+    world.deliveries.record(OPS, DeliveryReport.model_validate(delivery_report("o-1")))
+    with pytest.raises(Conflict) as taken:
+        world.orders.place(RETAILER, order_body(world, "o-1"))
+    assert taken.value.field == "orderId"
+
+
+def test_the_driver_free_longest_gets_the_next_order(world: World) -> None:
+    setup_mall(world)
+    for name in ("early", "late"):
+        stand(world, name, Tier.FANTASTIC)
+        prefer(world, name)
+    publish(world)
+    for name in ("early", "late"):
+        world.blocks.accept(driver(name), "b-1")
+    world.now += timedelta(hours=9, minutes=40)
+    check_in_at_start(world, "early")
+    world.now += timedelta(minutes=5)
+    check_in_at_start(world, "late")
+    world.now += timedelta(minutes=15)  # the block starts
+    world.orders.place(RETAILER, order_body(world, "o-1"))
+    world.dispatch.run_all()
+    assert world.orders.get(OPS, "o-1").driver_id == "early"  # type: ignore[union-attr]
+
+    world.orders.pickup(driver("early"), "o-1", NEAR_MALL_POINT)
+    world.orders.deliver(driver("early"), "o-1", DeliveryOutcome(outcome="delivered"))
+    world.orders.place(RETAILER, order_body(world, "o-2"))
+    world.dispatch.run_all()
+    assert world.orders.get(OPS, "o-2").driver_id == "late"  # type: ignore[union-attr]
+
+
+def test_preferences_set_at_a_version_another_change_moved_are_read_again(world: World) -> None:
+    setup_mall(world)
+    prefer(world, "a", MALL)
+    real = world.block_repository._preferences
+    stale = iter([([MALL], 0)])  # the first read misses a change made meanwhile
+
+    def preferences(driver_id: str) -> tuple[list[str], int]:
+        return next(stale, None) or real(driver_id)
+
+    world.block_repository._preferences = preferences  # type: ignore[method-assign]
+    world.block_repository.set_preferences("a", ["chandler-fashion-center"])
+    world.block_repository._preferences = real  # type: ignore[method-assign]
+
+    assert world.block_repository.preferred_malls("a") == ["chandler-fashion-center"]
+    assert world.block_repository.drivers_preferring(MALL) == []
+    assert world.block_repository.drivers_preferring("chandler-fashion-center") == ["a"]

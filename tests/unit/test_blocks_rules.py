@@ -186,7 +186,6 @@ def block_at(mall_zone: ZoneInfo, start: datetime, end: datetime, shift_type: st
         surge=Decimal("0.00"),
         premium=is_premium(shift_type),
         releases={t.label: m for t, m in release_times(published, start).items()},
-        reserved=0,
         published_at=published,
         published_by="ops-1",
     )

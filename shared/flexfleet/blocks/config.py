@@ -1,6 +1,6 @@
 """Every parameter of blocks, pay and offers, in one place, with where it comes from.
 
-The README's "Blocks, pay and offers" section explains each; change them here only.
+The README's "Retail shipping" section explains each; change them here only.
 """
 
 from __future__ import annotations

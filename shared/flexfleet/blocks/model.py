@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
 from flexfleet.api_model import ApiModel, UtcDatetime, whole_number
 from flexfleet.blocks import config
@@ -42,15 +42,20 @@ class BlockRequest(ApiModel):
         Field(description="how many drivers the block needs")
     )
 
-    @model_validator(mode="after")
-    def _length(self) -> Self:
-        length = self.end - self.start
-        if not config.MIN_BLOCK_LENGTH <= length <= config.MAX_BLOCK_LENGTH:
+    # A field validator, not a model validator, so that a refusal names `end`.
+    @field_validator("end")
+    @classmethod
+    def _length(cls, end: datetime, info: ValidationInfo) -> datetime:
+        start = info.data.get("start")
+        if (
+            start is not None
+            and not config.MIN_BLOCK_LENGTH <= end - start <= config.MAX_BLOCK_LENGTH
+        ):
             raise ValueError(
                 f"a block lasts {config.MIN_BLOCK_LENGTH.seconds // 3600} to "
                 f"{config.MAX_BLOCK_LENGTH.seconds // 3600} hours: end must follow start by that"
             )
-        return self
+        return end
 
 
 class Block(BlockRequest):
@@ -61,7 +66,6 @@ class Block(BlockRequest):
     surge: Dollars = Field(description="added to the base rate while the block is unfilled")
     premium: bool
     releases: dict[TierLabel, UtcDatetime]
-    reserved: int = Field(description="places held for reserved offers at publication")
     held: int = Field(default=0, description="places taken")
     reserved_pending: int = Field(default=0, description="reserved offers not yet answered")
     taken: int = Field(default=0, description="places held or reserved: never above capacity")
@@ -118,6 +122,9 @@ class Booking(ApiModel):
     )
     no_show_at: UtcDatetime | None = None
     current_order_id: Identifier | None = None
+    freed_at: UtcDatetime | None = Field(
+        default=None, description="when the driver's last order ended: dispatch's free-longest"
+    )
     tips: Dollars = Decimal("0.00")
     orders_delivered: int = 0
 
@@ -164,11 +171,12 @@ class Preferences(ApiModel):
         description="blocks are offered only at these malls"
     )
 
-    @model_validator(mode="after")
-    def _distinct(self) -> Self:
-        if len(set(self.mall_ids)) != len(self.mall_ids):
-            raise ValueError("mallIds must not repeat a mall")
-        return self
+    @field_validator("mall_ids")
+    @classmethod
+    def _distinct(cls, mall_ids: list[str]) -> list[str]:
+        if len(set(mall_ids)) != len(mall_ids):
+            raise ValueError("must not repeat a mall")
+        return mall_ids
 
 
 class DriverPreferences(Preferences):

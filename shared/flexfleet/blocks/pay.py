@@ -6,12 +6,13 @@ Pure: no I/O and no clock; the caller passes `now`. Every parameter is in config
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flexfleet.blocks import config
 from flexfleet.money import cents
 
 SECONDS_PER_HOUR = Decimal(3600)
+HUNDREDTH = Decimal("0.01")
 
 
 def base_rate(shift_type: str) -> Decimal:
@@ -34,6 +35,16 @@ def hours(start: datetime, end: datetime) -> Decimal:
     """Hours actually worked, from the UTC instants: a block across a change to daylight saving
     time is an hour shorter than its wall-clock times suggest."""
     return Decimal(int((end - start).total_seconds())) / SECONDS_PER_HOUR
+
+
+def shown(hours_worked: Decimal) -> Decimal:
+    """Hours as the API shows them, to the hundredth (36 seconds): pay is computed from the
+    exact hours, never from these."""
+    return hours_worked.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+def shown_hours(start: datetime, end: datetime) -> Decimal:
+    return shown(hours(start, end))
 
 
 def pay(rate: Decimal, start: datetime, end: datetime) -> Decimal:

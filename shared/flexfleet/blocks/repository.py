@@ -6,8 +6,8 @@
 - A booking is keyed (blockId, driverId): a driver holds a block at most once.
 - A driver's schedule item lists the blocks they hold, with a version: two accepts by the same
   driver at once cannot both pass the overlap check, because both write the version they read.
-- Preferences are one item per preferred mall, so that the drivers who prefer a mall are one
-  query on an index.
+- Preferences are a list under a version, so that two changes at once cannot merge, and one
+  item per preferred mall, so that the drivers who prefer a mall are one query on an index.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 SCHEDULE = "schedule"
+PREFERENCES = "preferences"
 PREFERENCE = "mall#"
 NAMES = {"#start": "start", "#end": "end", "#status": "status"}
 
@@ -220,45 +221,72 @@ class BlockRepository:
         return True
 
     # ------------------------------------------------------------------ drivers
-    def preferred_malls(self, driver_id: str) -> list[str]:
-        items = all_items(
-            self._client,
+    def _preferences(self, driver_id: str) -> tuple[list[str], int]:
+        """The preferred malls, as the driver last set them, and the version they were set at."""
+        item = self._client.get_item(
             TableName=self.tables.drivers,
-            KeyConditionExpression="driverId = :driver AND begins_with(entry, :prefix)",
-            ExpressionAttributeValues={
-                ":driver": {"S": driver_id},
-                ":prefix": {"S": PREFERENCE},
-            },
-        )
-        return [item["entry"]["S"].removeprefix(PREFERENCE) for item in items]
+            Key={"driverId": {"S": driver_id}, "entry": {"S": PREFERENCES}},
+            ConsistentRead=True,
+        ).get("Item")
+        if item is None:
+            return [], 0
+        data = plain_item(item)
+        return [str(mall) for mall in data.get("mallIds", [])], int(data["version"])
+
+    def preferred_malls(self, driver_id: str) -> list[str]:
+        return self._preferences(driver_id)[0]
 
     def set_preferences(self, driver_id: str, mall_ids: list[str]) -> None:
-        """Replaces the driver's preferred malls in one transaction."""
-        current = set(self.preferred_malls(driver_id))
-        wanted = set(mall_ids)
-        writes: list[dict[str, Any]] = [
-            {
-                "Delete": {
-                    "TableName": self.tables.drivers,
-                    "Key": {"driverId": {"S": driver_id}, "entry": {"S": PREFERENCE + mall}},
-                }
+        """Replaces the driver's preferred malls: the list, under a version, and one index item
+        per mall, in one transaction. Two changes at once cannot merge into a set nobody asked
+        for: the one that read an older version is refused and reads again."""
+        for _ in range(5):
+            listed, version = self._preferences(driver_id)
+            current, wanted = set(listed), set(mall_ids)
+            keep = {
+                "TableName": self.tables.drivers,
+                "Item": {
+                    "driverId": {"S": driver_id},
+                    "entry": {"S": PREFERENCES},
+                    "mallIds": to_attribute(list(mall_ids)),
+                    "version": {"N": str(version + 1)},
+                },
             }
-            for mall in sorted(current - wanted)
-        ] + [
-            {
-                "Put": {
-                    "TableName": self.tables.drivers,
-                    "Item": {
-                        "driverId": {"S": driver_id},
-                        "entry": {"S": PREFERENCE + mall},
-                        "preferredMall": {"S": mall},
-                    },
+            if version:
+                keep["ConditionExpression"] = "version = :seen"
+                keep["ExpressionAttributeValues"] = {":seen": {"N": str(version)}}
+            else:
+                keep["ConditionExpression"] = "attribute_not_exists(version)"
+            key = {"driverId": {"S": driver_id}}
+            writes: list[dict[str, Any]] = [{"Put": keep}]
+            writes += [
+                {
+                    "Delete": {
+                        "TableName": self.tables.drivers,
+                        "Key": {**key, "entry": {"S": PREFERENCE + mall}},
+                    }
                 }
-            }
-            for mall in sorted(wanted - current)
-        ]
-        if writes:
-            transact(self._client, writes)
+                for mall in sorted(current - wanted)
+            ]
+            writes += [
+                {
+                    "Put": {
+                        "TableName": self.tables.drivers,
+                        "Item": {
+                            **key,
+                            "entry": {"S": PREFERENCE + mall},
+                            "preferredMall": {"S": mall},
+                        },
+                    }
+                }
+                for mall in sorted(wanted - current)
+            ]
+            try:
+                transact(self._client, writes)
+            except TransactionRefused:
+                continue
+            return
+        raise TransactionRefused(["TransactionConflict"])
 
     def drivers_preferring(self, mall_id: str) -> list[str]:
         items = all_items(
@@ -321,7 +349,7 @@ class BlockRepository:
             self.tables.standing: [{"driverId": {"S": driver_id}}],
             self.tables.drivers: [
                 {"driverId": {"S": driver_id}, "entry": {"S": SCHEDULE}},
-                {"driverId": {"S": driver_id}, "entry": {"S": PREFERENCE + block.mall_id}},
+                {"driverId": {"S": driver_id}, "entry": {"S": PREFERENCES}},
             ],
         }
         found = self._batch_get(keys)
@@ -329,12 +357,14 @@ class BlockRepository:
         offers = found.get(self.tables.reserved_offers, [])
         standing = found.get(self.tables.standing, [])
         entries = {i["entry"]["S"]: i for i in found.get(self.tables.drivers, [])}
+        preferences = plain_item(entries[PREFERENCES]) if PREFERENCES in entries else {}
+        preferred = [str(mall) for mall in preferences.get("mallIds", [])]
         return AcceptContext(
             booking=unreadable.read(booking_from_item, bookings[0]) if bookings else None,
             offer=unreadable.read(offer_from_item, offers[0]) if offers else None,
             schedule=_schedule_from_item(entries.get(SCHEDULE)),
             standing=plain_item(standing[0]) if standing else None,
-            prefers_mall=PREFERENCE + block.mall_id in entries,
+            prefers_mall=block.mall_id in preferred,
         )
 
     def _schedule_write(

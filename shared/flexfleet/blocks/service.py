@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from flexfleet.api_model import same_request
 from flexfleet.blocks import config
 from flexfleet.blocks.model import (
     Block,
@@ -27,7 +28,7 @@ from flexfleet.blocks.model import (
     ShiftType,
     ShiftTypeList,
 )
-from flexfleet.blocks.pay import base_rate, hours, is_premium, pay
+from flexfleet.blocks.pay import base_rate, hours, is_premium, pay, shown, shown_hours
 from flexfleet.blocks.releases import may_see, release_times, reserved_order, reserved_places
 from flexfleet.blocks.repository import AcceptContext, Schedule
 from flexfleet.clock import Clock, utc_now
@@ -35,6 +36,7 @@ from flexfleet.dynamodb.transactions import TransactionRefused
 from flexfleet.errors import (
     BlockFull,
     Conflict,
+    Deactivated,
     IllegalTransition,
     NotFound,
     Overlap,
@@ -45,7 +47,6 @@ from flexfleet.identity import Caller, Role
 from flexfleet.malls.model import Mall
 from flexfleet.tiers import DriverStanding, Tier
 
-EVERY_ROLE = tuple(Role)
 # A transaction refused because another was writing the same block or schedule at that moment
 # (or a second accept of the same driver won) is read again and retried, after a short jittered
 # pause, this many times.
@@ -112,7 +113,7 @@ def block_view(block: Block) -> BlockOut:
         time_zone=block.time_zone,
         local_start=_local(block.start, block.time_zone),
         local_end=_local(block.end, block.time_zone),
-        hours=hours(block.start, block.end),
+        hours=shown_hours(block.start, block.end),
         hourly_rate=rate,
         base_rate=block.base_rate,
         surge=block.surge,
@@ -136,7 +137,7 @@ def booking_view(booking: Booking, now: datetime) -> BookingOut:
         **booking.model_dump(),
         local_start=_local(booking.start, booking.time_zone),
         local_end=_local(booking.end, booking.time_zone),
-        hours=hours(booking.start, booking.end),
+        hours=shown_hours(booking.start, booking.end),
         pay=pay(booking.hourly_rate, booking.start, booking.end),
         phase=phase,
     )
@@ -157,13 +158,6 @@ def shift_types() -> ShiftTypeList:
     )
 
 
-def _same_request(block: Block, request: BlockRequest) -> bool:
-    return (
-        BlockRequest.model_validate(block.model_dump(include=set(BlockRequest.model_fields)))
-        == request
-    )
-
-
 # Reads a driver's standing from their standing item: standing's own derivation, passed in.
 StandingOf = Callable[[str, dict[str, Any] | None], DriverStanding]
 
@@ -179,7 +173,7 @@ class BlockService:
 
     # ------------------------------------------------------------------ catalogue
     def shift_types(self, caller: Caller) -> ShiftTypeList:
-        caller.require(*EVERY_ROLE)
+        caller.require(*Role)
         return shift_types()
 
     # ------------------------------------------------------------------ publishing
@@ -209,21 +203,18 @@ class BlockService:
             surge=Decimal("0.00"),
             premium=is_premium(request.shift_type),
             releases={tier.label: moment for tier, moment in releases.items()},
-            reserved=0,
             published_at=now,
             published_by=caller.sub,
         )
         offers = self._reserved_offers(block, now)
-        block = block.model_copy(
-            update={"reserved": len(offers), "reserved_pending": len(offers), "taken": len(offers)}
-        )
+        block = block.model_copy(update={"reserved_pending": len(offers), "taken": len(offers)})
         existing = self._blocks.publish(block, offers)
         if existing is not None:
             return self._republished(existing, request)
         return block_view(block), True
 
     def _republished(self, stored: Block, request: BlockRequest) -> tuple[BlockOut, bool]:
-        if not _same_request(stored, request):
+        if not same_request(stored, request):
             raise Conflict(
                 f"block {request.block_id} was already published with other details",
                 field="blockId",
@@ -329,23 +320,7 @@ class BlockService:
             context = self._blocks.accept_context(block, driver_id)
             if context.booking is not None and context.booking.status != "forfeited":
                 return booking_view(context.booking, now), False
-            offer = self._usable_offer(context.offer, now)
-            standing = self._standing_of(driver_id, context.standing)
-            visible = may_see(standing.tier, block.premium, releases_of(block), now)
-            if standing.deactivated or not context.prefers_mall or not (offer or visible):
-                raise NotFound(f"no block {block_id}", field="blockId")
-            if block.start <= now:
-                raise IllegalTransition(f"block {block_id} has started", field="blockId")
-            clashing = [
-                other
-                for other, (start, end) in context.schedule.held.items()
-                if other != block_id and start < block.end and block.start < end
-            ]
-            if clashing:
-                raise Overlap(
-                    f"block {block_id} overlaps block {clashing[0]}, which you hold",
-                    field="blockId",
-                )
+            offer = self._acceptable(block, context, driver_id, now)
             booking = Booking(
                 block_id=block_id,
                 driver_id=driver_id,
@@ -365,6 +340,10 @@ class BlockService:
             try:
                 self._blocks.book(block, booking, context.schedule, held, offer)
             except TransactionRefused as refused:
+                if refused.failed(0) and self._clock() >= block.start:
+                    raise IllegalTransition(
+                        f"block {block_id} has started", field="blockId"
+                    ) from refused
                 if refused.failed(0):
                     raise BlockFull(f"block {block_id} is full", field="blockId") from refused
                 # The booking, the schedule or the offer moved under us: read again.
@@ -373,10 +352,31 @@ class BlockService:
             return booking_view(booking, now), True
         raise Conflict("the block is busy: try again", field="blockId")
 
-    @staticmethod
-    def _usable_offer(offer: ReservedOffer | None, now: datetime) -> ReservedOffer | None:
+    def _acceptable(
+        self, block: Block, context: AcceptContext, driver_id: str, now: datetime
+    ) -> ReservedOffer | None:
+        """Refuses an accept the driver may not make; the reserved offer it uses, if any."""
+        standing = self._standing_of(driver_id, context.standing)
+        offer = context.offer
         if offer is None or offer.status != "pending" or offer.expires_at <= now:
-            return None
+            offer = None
+        if offer is not None and block.premium and standing.tier is Tier.AT_RISK:
+            offer = None  # fallen to At Risk since it was made: no premium work
+        visible = may_see(standing.tier, block.premium, releases_of(block), now)
+        if standing.deactivated or not context.prefers_mall or not (offer or visible):
+            raise NotFound(f"no block {block.block_id}", field="blockId")
+        if block.start <= now:
+            raise IllegalTransition(f"block {block.block_id} has started", field="blockId")
+        clashing = [
+            other
+            for other, (start, end) in context.schedule.held.items()
+            if other != block.block_id and start < block.end and block.start < end
+        ]
+        if clashing:
+            raise Overlap(
+                f"block {block.block_id} overlaps block {clashing[0]}, which you hold",
+                field="blockId",
+            )
         return offer
 
     def forfeit(self, caller: Caller, block_id: str) -> BookingOut:
@@ -430,6 +430,8 @@ class BlockService:
                 f"check-in is open from {opens.isoformat()} to {closes.isoformat()}",
                 field="blockId",
             )
+        if self._standing_of(caller.sub, self._blocks.standing_of(caller.sub)).deactivated:
+            raise Deactivated("your account is deactivated: you can't check in until reinstated")
         mall = self._malls.get(booking.mall_id)
         if mall is None or distance_km(mall.location, where) > config.GEOFENCE_KM:
             raise Unprocessable(
@@ -491,7 +493,7 @@ class BlockService:
                 "from": period_from,
                 "to": period_to,
                 "blocksWorked": len(worked),
-                "hours": sum((hours(b.start, b.end) for b in worked), Decimal(0)),
+                "hours": shown(sum((hours(b.start, b.end) for b in worked), Decimal(0))),
                 "basePay": base,
                 "surge": total_rate - base,
                 "tips": tips,

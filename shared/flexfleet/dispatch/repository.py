@@ -9,12 +9,13 @@ at most one order at a time.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flexfleet.blocks.model import Booking
 from flexfleet.blocks.repository import booking_from_item, booking_key
 from flexfleet.clock import iso
 from flexfleet.dynamodb import unreadable
+from flexfleet.dynamodb.attribute_values import from_item as plain_item
 from flexfleet.dynamodb.pages import all_items
 from flexfleet.dynamodb.transactions import TransactionRefused, transact
 from flexfleet.retail.model import Order
@@ -26,11 +27,16 @@ if TYPE_CHECKING:
 
 class DispatchRepository:
     def __init__(
-        self, client: DynamoDBClient, orders: OrderRepository, bookings_table: str
+        self,
+        client: DynamoDBClient,
+        orders: OrderRepository,
+        bookings_table: str,
+        standing_table: str,
     ) -> None:
         self._client = client
         self._orders = orders
         self._bookings = bookings_table
+        self._standing = standing_table
 
     def waiting(self, mall_id: str) -> list[Order]:
         return self._orders.waiting(mall_id)
@@ -46,6 +52,20 @@ class DispatchRepository:
             ExpressionAttributeValues={":mall": {"S": mall_id}, ":now": {"S": iso(now)}},
         )
         return unreadable.read_all(booking_from_item, items)
+
+    def standing_items(self, driver_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The drivers' standing items (as plain values), 100 keys a request; a driver with none
+        is left out."""
+        found: dict[str, dict[str, Any]] = {}
+        for first in range(0, len(driver_ids), 100):
+            keys = [{"driverId": {"S": d}} for d in driver_ids[first : first + 100]]
+            request: dict[str, Any] = {self._standing: {"Keys": keys}}
+            while request:
+                page = self._client.batch_get_item(RequestItems=request)
+                for item in page["Responses"].get(self._standing, []):
+                    found[item["driverId"]["S"]] = plain_item(item)
+                request = dict(page.get("UnprocessedKeys") or {})
+        return found
 
     def assign(self, order: Order, assigned: Order) -> bool:
         """False if the order or the driver was taken meanwhile: nothing is written then."""

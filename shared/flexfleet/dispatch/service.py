@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from flexfleet.blocks.model import Booking
 from flexfleet.clock import Clock, utc_now
@@ -16,6 +16,7 @@ from flexfleet.malls.model import Mall
 from flexfleet.retail import config as retail_config
 from flexfleet.retail.model import Order, Unassignable
 from flexfleet.retail.service import trip_time
+from flexfleet.tiers import DriverStanding
 
 Rule = Callable[[Sequence[WaitingOrder], Sequence[DriverOnDuty], datetime], Plan]
 
@@ -28,6 +29,7 @@ class Catalogue(Protocol):
 class DispatchStore(Protocol):
     def waiting(self, mall_id: str) -> list[Order]: ...
     def on_duty(self, mall_id: str, now: datetime) -> list[Booking]: ...
+    def standing_items(self, driver_ids: list[str]) -> dict[str, dict[str, Any]]: ...
     def assign(self, order: Order, assigned: Order) -> bool: ...
     def flag(self, order: Order, flagged: Order) -> bool: ...
 
@@ -44,11 +46,13 @@ class DispatchService:
         self,
         store: DispatchStore,
         malls: Catalogue,
+        standing_of: Callable[[str, dict[str, Any] | None], DriverStanding],
         rule: Rule = first_ready_first_assigned,
         clock: Clock = utc_now,
     ) -> None:
         self._store = store
         self._malls = malls
+        self._standing_of = standing_of
         self._rule = rule
         self._clock = clock
 
@@ -68,15 +72,22 @@ class DispatchService:
         orders = {o.order_id: o for o in self._store.waiting(mall.mall_id)}
         if not orders:
             return
+        free = [
+            b
+            for b in self._store.on_duty(mall.mall_id, now)
+            if b.current_order_id is None and b.start <= now
+        ]
+        # A driver deactivated after a review takes no more work, whatever blocks they hold.
+        standings = self._store.standing_items([b.driver_id for b in free])
         drivers = [
             DriverOnDuty(
                 driver_id=b.driver_id,
                 block_id=b.block_id,
-                waiting_since=b.checked_in_at or b.start,
+                waiting_since=b.freed_at or b.checked_in_at or b.start,
                 block_end=b.end,
             )
-            for b in self._store.on_duty(mall.mall_id, now)
-            if b.current_order_id is None and b.start <= now
+            for b in free
+            if not self._standing_of(b.driver_id, standings.get(b.driver_id)).deactivated
         ]
         waiting = [
             WaitingOrder(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator
 
 from flexfleet.api_model import ApiModel, UtcDatetime, whole_number
 from flexfleet.geo import Point
@@ -56,14 +56,25 @@ class OrderRequest(ApiModel):
     deliver_by: UtcDatetime
     packages: Packages
     tip: Dollars = Field(
-        default=Decimal("0.00"), description="the customer's tip: all of it goes to the driver"
+        default=Decimal("0.00"),
+        description=f"the customer's tip, at most ${config.MAX_TIP}: all of it goes to the driver",
     )
 
-    @model_validator(mode="after")
-    def _window(self) -> Self:
-        if self.deliver_by <= self.ready_at:
-            raise ValueError("deliverBy must be after readyAt")
-        return self
+    # Field validators, not a model validator, so that a refusal names its field.
+    @field_validator("deliver_by")
+    @classmethod
+    def _window(cls, deliver_by: datetime, info: ValidationInfo) -> datetime:
+        ready_at = info.data.get("ready_at")
+        if ready_at is not None and deliver_by <= ready_at:
+            raise ValueError("must be after readyAt")
+        return deliver_by
+
+    @field_validator("tip")
+    @classmethod
+    def _tip(cls, tip: Decimal) -> Decimal:
+        if tip > config.MAX_TIP:
+            raise ValueError(f"must be at most {config.MAX_TIP}")
+        return tip
 
 
 class Unassignable(ApiModel):
@@ -142,12 +153,16 @@ class DeliveryOutcome(ApiModel):
 
     outcome: Literal["delivered", "undeliverable"]
     cause: Literal["driver", "external"] | None = Field(
-        default=None, description="why it was not delivered; only, and required, if undeliverable"
+        default=None,
+        validate_default=True,
+        description="why it was not delivered; only, and required, if undeliverable",
     )
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
-    @model_validator(mode="after")
-    def _cause(self) -> Self:
-        if (self.outcome == "undeliverable") != (self.cause is not None):
-            raise ValueError("cause is required when undeliverable, and only then")
-        return self
+    @field_validator("cause")
+    @classmethod
+    def _cause(cls, cause: str | None, info: ValidationInfo) -> str | None:
+        outcome = info.data.get("outcome")
+        if outcome is not None and (outcome == "undeliverable") != (cause is not None):
+            raise ValueError("required when undeliverable, and only then")
+        return cause

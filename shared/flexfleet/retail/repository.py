@@ -9,9 +9,11 @@ same transaction, and a delivery also records the delivery that the customer wil
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flexfleet.blocks.repository import booking_key
+from flexfleet.clock import iso
 from flexfleet.deliveries.model import Delivery
 from flexfleet.deliveries.repository import to_item as delivery_item
 from flexfleet.dynamodb import unreadable
@@ -44,6 +46,10 @@ class OrderExists(Exception):
         self.existing = existing
 
 
+class DeliveryTaken(Exception):
+    """A delivery with the order's id is recorded already: the order's delivery can't be."""
+
+
 class OrderRepository:
     def __init__(
         self, client: DynamoDBClient, table_name: str, deliveries_table: str, bookings_table: str
@@ -58,6 +64,15 @@ class OrderRepository:
         stored = put_new(self._client, self.table_name, order_item(order), "orderId")
         if stored is not None:
             raise OrderExists(unreadable.read(order_from_item, stored))
+
+    def delivery_recorded(self, delivery_id: str) -> bool:
+        """Whether the deliveries table holds that id: an order's delivery is recorded under
+        the order's id, so an order may not take one in use."""
+        return "Item" in self._client.get_item(
+            TableName=self._deliveries,
+            Key={"deliveryId": {"S": delivery_id}},
+            ProjectionExpression="deliveryId",
+        )
 
     def get(self, order_id: str) -> Order | None:
         item = self._client.get_item(
@@ -135,13 +150,17 @@ class OrderRepository:
             }
         }
 
-    def _free_driver(self, order: Order, tips: Any = None) -> dict[str, Any]:
-        """The booking under which the order was assigned no longer carries it."""
+    def _free_driver(self, order: Order, at: datetime, tips: Any = None) -> dict[str, Any]:
+        """The booking under which the order was assigned no longer carries it, and says since
+        when its driver is free."""
         assert order.block_id is not None and order.driver_id is not None
-        update = "REMOVE currentOrderId"
-        values: dict[str, Any] = {":order": {"S": order.order_id}}
+        update = "SET freedAt = :at REMOVE currentOrderId"
+        values: dict[str, Any] = {":order": {"S": order.order_id}, ":at": {"S": iso(at)}}
         if tips is not None:
-            update = "SET tips = tips + :tip, ordersDelivered = ordersDelivered + :one " + update
+            update = (
+                "SET freedAt = :at, tips = tips + :tip, ordersDelivered = ordersDelivered + :one "
+                "REMOVE currentOrderId"
+            )
             values |= {":tip": {"N": str(tips)}, ":one": {"N": "1"}}
         return {
             "Update": {
@@ -158,7 +177,7 @@ class OrderRepository:
         only when the driver's booking must change too: alone, a conditional put costs half."""
         writes = [self._order_put(before, after)]
         if before.status in WITH_DRIVER and after.status not in WITH_DRIVER:
-            writes.append(self._free_driver(before))
+            writes.append(self._free_driver(before, after.status_changed_at))
         try:
             if len(writes) == 1:
                 self._client.put_item(**writes[0]["Put"])
@@ -170,7 +189,8 @@ class OrderRepository:
 
     def finish(self, before: Order, after: Order, delivery: Delivery) -> bool:
         """Ends a picked-up order and records its delivery, to be rated, and frees the driver,
-        passing the tip to them when delivered: all or nothing. False if it had moved already."""
+        passing the tip to them when delivered: all or nothing. False if it had moved already;
+        DeliveryTaken if a delivery with its id was recorded meanwhile."""
         tips = after.tip if after.status == "delivered" else 0
         try:
             transact(
@@ -184,9 +204,11 @@ class OrderRepository:
                             "ConditionExpression": "attribute_not_exists(deliveryId)",
                         }
                     },
-                    self._free_driver(before, tips),
+                    self._free_driver(before, after.status_changed_at, tips),
                 ],
             )
-        except TransactionRefused:
+        except TransactionRefused as refused:
+            if refused.failed(1):
+                raise DeliveryTaken(delivery.delivery_id) from refused
             return False
         return True

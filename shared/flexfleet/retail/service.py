@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from flexfleet.api_model import same_request
 from flexfleet.clock import CLOCK_SKEW, Clock, utc_now
 from flexfleet.deliveries.model import Delivery, PromisedWindow
 from flexfleet.errors import Conflict, IllegalTransition, NotFound, Unprocessable
@@ -23,7 +24,7 @@ from flexfleet.retail.model import (
     OrderRequest,
     Status,
 )
-from flexfleet.retail.repository import OrderExists
+from flexfleet.retail.repository import DeliveryTaken, OrderExists
 
 
 class Catalogue(Protocol):
@@ -38,6 +39,7 @@ class OrderStore(Protocol):
         """Stores a new order; OrderExists, carrying the stored one, if the id is taken."""
 
     def get(self, order_id: str) -> Order | None: ...
+    def delivery_recorded(self, delivery_id: str) -> bool: ...
     def page(
         self,
         index: str,
@@ -56,11 +58,6 @@ def trip_time(mall: Point, dropoff: Point) -> timedelta:
     """From the store to the door, handover included, at the configured speed."""
     travel = timedelta(hours=distance_km(mall, dropoff) / config.TRAVEL_SPEED_KMH)
     return travel + config.DROPOFF_TIME
-
-
-def _same_request(order: Order, request: OrderRequest) -> bool:
-    fields = set(OrderRequest.model_fields)
-    return OrderRequest.model_validate(order.model_dump(include=fields)) == request
 
 
 class OrderService:
@@ -91,6 +88,12 @@ class OrderService:
                 f"deliverBy is more than {config.MAX_DELIVERY_WINDOW.days} day after readyAt",
                 field="deliverBy",
             )
+        if self._orders.delivery_recorded(request.order_id):
+            raise Conflict(
+                f"{request.order_id} is the id of a delivery already recorded: an order's delivery "
+                "takes the order's id, so choose another",
+                field="orderId",
+            )
         distance = distance_km(mall.location, request.dropoff)
         if distance > mall.service_radius_km:
             raise Unprocessable(
@@ -117,7 +120,7 @@ class OrderService:
 
     @staticmethod
     def _placed_again(caller: Caller, stored: Order, request: OrderRequest) -> Order:
-        if stored.retailer_id == caller.sub and _same_request(stored, request):
+        if stored.retailer_id == caller.sub and same_request(stored, request):
             return stored
         raise Conflict(
             f"order {request.order_id} was already placed with other details", field="orderId"
@@ -257,7 +260,14 @@ class OrderService:
             order_id=order.order_id,
             recorded_at=now,
         )
-        if not self._orders.finish(order, after, delivery):
+        try:
+            finished = self._orders.finish(order, after, delivery)
+        except DeliveryTaken as taken:
+            raise Conflict(
+                f"a delivery {order_id} was recorded outside this order: ops must resolve it",
+                field="orderId",
+            ) from taken
+        if not finished:
             raise self._moved(order_id, status)
         return for_driver(after)
 

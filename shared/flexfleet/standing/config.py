@@ -33,7 +33,8 @@ COMPLETION_PRIOR = Decimal("0.98")
 
 # --- Reliability: blocks kept, against late forfeits and no-shows --------------------------
 # Flex counts a forfeit less than 45 minutes before the start, and a no-show, against
-# reliability. Kept blocks are those checked in to; a forfeit with notice counts for nothing.
+# reliability. Kept blocks are those checked in to, counted at check-in; a forfeit with notice
+# counts for nothing.
 # Smoothed as the delivery rates are, towards a prior of 0.98 over 10 pseudo-blocks: one
 # no-show in a driver's first blocks is a warning, not a fall to At Risk.
 RELIABILITY_WINDOW = timedelta(days=90)

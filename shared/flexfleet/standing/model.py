@@ -192,9 +192,10 @@ class ReliabilityComponent(BaseModel):
 
 def reliability_component(bookings: Iterable[BookingFact], now: datetime) -> ReliabilityComponent:
     since = now - config.RELIABILITY_WINDOW
-    # A late forfeit counts at once, even for a block still ahead; a kept block once it starts.
+    # Each counts when it happens: a check-in (the block is kept: the driver came), a late
+    # forfeit, a no-show. Nothing needs recomputing later as a block starts or ends.
     recent = [b for b in bookings if b.start > since]
-    kept = sum(1 for b in recent if b.status == "checked_in" and b.start <= now)
+    kept = sum(1 for b in recent if b.status == "checked_in")
     late = sum(1 for b in recent if b.status == "forfeited" and b.late_forfeit)
     no_shows = sum(1 for b in recent if b.status == "no_show")
     k = config.RELIABILITY_SMOOTHING_K

@@ -40,8 +40,9 @@ OrderId = Annotated[Identifier, Path()]
     summary="Place an order (an onboarded retailer). The same body again is a no-op (200).",
     description=(
         "Refused when the drop-off is outside the mall's service radius, deliverBy is not after "
-        "readyAt, readyAt is in the past, or there are no packages. 403 retailer_not_onboarded "
-        "until ops onboard the retailer."
+        "readyAt or more than a day after it, readyAt is in the past, the tip is over $500, or "
+        "there are no packages; 409 when the id is a delivery's already. 403 "
+        "retailer_not_onboarded until ops onboard the retailer."
     ),
     tags=["orders"],
     responses={
