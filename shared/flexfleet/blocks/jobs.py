@@ -14,7 +14,7 @@ from typing import Protocol
 from flexfleet.blocks import config
 from flexfleet.blocks.model import Block, Booking, ReservedOffer
 from flexfleet.blocks.pay import surge
-from flexfleet.blocks.service import releases_of
+from flexfleet.blocks.releases import releases_of
 from flexfleet.clock import Clock, utc_now
 from flexfleet.malls.model import Mall
 
@@ -48,9 +48,9 @@ class BlockJobs:
         self._clock = clock
 
     def release(self) -> int:
-        """Marks each block released to every tier whose time has come: the event that tells
-        those drivers (through the blocks stream) that there is a new offer. How many blocks
-        reached a new tier."""
+        """Marks each block released to every tier whose time has come (`releasedTo`): a change
+        on the blocks stream at the moment a tier may first see the block, for live offers to
+        push. How many blocks reached a new tier."""
         now = self._clock()
         moved = 0
         for mall in self._malls.all():

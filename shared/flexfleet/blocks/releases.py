@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import ROUND_FLOOR
 
 from flexfleet.blocks import config
+from flexfleet.blocks.model import Block
 from flexfleet.tiers import Tier
 
 
@@ -23,6 +24,11 @@ def release_times(published: datetime, start: datetime) -> dict[Tier, datetime]:
         tier: max(published, min(published + delay, latest))
         for tier, delay in config.RELEASE_DELAYS.items()
     }
+
+
+def releases_of(block: Block) -> dict[Tier, datetime]:
+    """A published block's release times, by tier."""
+    return {Tier.of_label(label): moment for label, moment in block.releases.items()}
 
 
 def may_see(tier: Tier, premium: bool, releases: dict[Tier, datetime], now: datetime) -> bool:

@@ -29,7 +29,13 @@ from flexfleet.blocks.model import (
     ShiftTypeList,
 )
 from flexfleet.blocks.pay import base_rate, hours, is_premium, pay, shown, shown_hours
-from flexfleet.blocks.releases import may_see, release_times, reserved_order, reserved_places
+from flexfleet.blocks.releases import (
+    may_see,
+    release_times,
+    releases_of,
+    reserved_order,
+    reserved_places,
+)
 from flexfleet.blocks.repository import AcceptContext, Schedule
 from flexfleet.clock import Clock, utc_now
 from flexfleet.dynamodb.transactions import TransactionRefused
@@ -96,10 +102,6 @@ def _pause(attempt: int) -> None:
 
 def _local(moment: datetime, zone: str) -> str:
     return moment.astimezone(ZoneInfo(zone)).isoformat()
-
-
-def releases_of(block: Block) -> dict[Tier, datetime]:
-    return {Tier.of_label(label): moment for label, moment in block.releases.items()}
 
 
 def block_view(block: Block) -> BlockOut:

@@ -13,9 +13,8 @@ from flexfleet.clock import Clock, utc_now
 from flexfleet.dispatch.first_ready import first_ready_first_assigned
 from flexfleet.dispatch.model import DriverOnDuty, Plan, WaitingOrder
 from flexfleet.malls.model import Mall
-from flexfleet.retail import config as retail_config
+from flexfleet.retail.estimates import dispatch_time
 from flexfleet.retail.model import Order, Unassignable
-from flexfleet.retail.service import trip_time
 from flexfleet.tiers import DriverStanding
 
 Rule = Callable[[Sequence[WaitingOrder], Sequence[DriverOnDuty], datetime], Plan]
@@ -94,7 +93,7 @@ class DispatchService:
                 order_id=o.order_id,
                 ready_at=o.ready_at,
                 deliver_by=o.deliver_by,
-                trip=retail_config.PICKUP_TIME + trip_time(mall.location, o.dropoff),
+                trip=dispatch_time(mall.location, o.dropoff),
                 flagged=o.unassignable.reason if o.unassignable else None,
             )
             for o in orders.values()

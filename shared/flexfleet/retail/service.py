@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from flexfleet.api_model import same_request
@@ -13,6 +13,7 @@ from flexfleet.geo import Point, distance_km
 from flexfleet.identity import Caller, Role
 from flexfleet.malls.model import Mall, Retailer
 from flexfleet.retail import config
+from flexfleet.retail.estimates import trip_time
 from flexfleet.retail.model import (
     TRANSITIONS,
     Assignments,
@@ -52,12 +53,6 @@ class OrderStore(Protocol):
     def active_of_driver(self, driver_id: str) -> list[Order]: ...
     def transition(self, before: Order, after: Order) -> bool: ...
     def finish(self, before: Order, after: Order, delivery: Delivery) -> bool: ...
-
-
-def trip_time(mall: Point, dropoff: Point) -> timedelta:
-    """From the store to the door, handover included, at the configured speed."""
-    travel = timedelta(hours=distance_km(mall, dropoff) / config.TRAVEL_SPEED_KMH)
-    return travel + config.DROPOFF_TIME
 
 
 class OrderService:
