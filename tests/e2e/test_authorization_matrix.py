@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import boto3
 import pytest
 
 from tests import TEMPLATE
+from tests.e2e.retail_http import clock_offset
 from tests.factories import delivery_report
 from tests.runtime_http import Api, Reply, start_runtime
 
@@ -336,18 +336,6 @@ def _order(order_id: str, customer: str, ready: datetime) -> dict[str, Any]:
     }
 
 
-def _move_clock(api: Api, seconds: float) -> float:
-    """Moves the runtime's clock (which the functions read) forward: its offset after."""
-    request = urllib.request.Request(
-        api.runtime.control_url + "/clock",
-        data=json.dumps({"advanceSeconds": seconds}).encode(),
-        method="POST",
-        headers=JSON,
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
-        return float(json.loads(response.read())["offsetSeconds"])
-
-
 def _expect(reply: Reply, status: int) -> Any:
     assert reply.status == status, (reply.status, reply.body)
     return reply.json
@@ -357,7 +345,7 @@ def _expect(reply: Reply, status: int) -> Any:
 def retail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RetailWorld]:
     state = tmp_path_factory.mktemp("matrix-retail")
     for api in start_runtime(TEMPLATE, state, state / "runtime.log"):
-        world = RetailWorld(api, _move_clock(api, 0), {})
+        world = RetailWorld(api, clock_offset(api, 0), {})
         yield _build(world)
 
 
@@ -412,7 +400,7 @@ def _build(world: RetailWorld) -> RetailWorld:
 
     # The shift starts; each driver checks in and gets the one order waiting: one at a time, so
     # that whatever rule dispatch follows, each order goes to the driver meant.
-    world.offset = _move_clock(world.api, (start - world.now()).total_seconds() + 60)
+    world.offset = clock_offset(world.api, (start - world.now()).total_seconds() + 60)
     for driver, store, customer, order_id in (
         (P.driver, R.retailer, P.customer, R.order),
         (P.other_driver, R.other_retailer, P.other_customer, R.other_order),

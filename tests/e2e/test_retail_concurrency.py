@@ -9,27 +9,22 @@ find is the product's, not the stand-in's.
 
 from __future__ import annotations
 
-import json
-import time
-import urllib.request
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
 
 import pytest
 
+from flexfleet.tiers import Tier
 from tests import TEMPLATE
+from tests.e2e.retail_http import at, call, move_clock, ok, poll, stand, unique
 from tests.runtime_http import Api, Reply, start_runtime
 
 pytestmark = pytest.mark.e2e
 
-JSON = {"content-type": "application/json"}
-FANTASTIC = 3
 # Where each test's mall stands: Fashion Show's point, in Las Vegas's zone.
 MALL_AT = {"lat": 36.1274, "lng": -115.1712}
 DROPOFF = {"lat": 36.1600, "lng": -115.1500, "address": "1 Elm St"}
@@ -42,37 +37,6 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     yield from start_runtime(TEMPLATE, state, state / "runtime.log")
 
 
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def at(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def move_clock(api: Api, seconds: float) -> datetime:
-    """Moves the runtime's clock (which the functions read) forward; the runtime's time after."""
-    request = urllib.request.Request(
-        api.runtime.control_url + "/clock",
-        data=json.dumps({"advanceSeconds": seconds}).encode(),
-        method="POST",
-        headers=JSON,
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
-        offset = float(json.loads(response.read())["offsetSeconds"])
-    return datetime.now(UTC) + timedelta(seconds=offset)
-
-
-def call(api: Api, method: str, path: str, token: str, body: Any = None) -> Reply:
-    data = None if body is None else json.dumps(body)
-    return api.request(method, path, token=token, body=data, headers=JSON if data else None)
-
-
-def ok(reply: Reply, *statuses: int) -> Any:
-    assert reply.status in (statuses or (200,)), (reply.status, reply.body)
-    return reply.json
-
-
 def at_once(calls: Sequence[Callable[[], Reply]]) -> list[Reply]:
     """Every call on a thread of its own, all released together."""
     with ThreadPoolExecutor(len(calls)) as pool:
@@ -82,15 +46,6 @@ def at_once(calls: Sequence[Callable[[], Reply]]) -> list[Reply]:
 def outcomes(replies: list[Reply]) -> Counter[tuple[int, str | None]]:
     """How many replies had each (status, error code)."""
     return Counter((r.status, r.json.get("code") if r.status >= 400 else None) for r in replies)
-
-
-def poll(check: Callable[[], Any], what: str, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {timeout:g} s")
-        time.sleep(0.1)
-    return value
 
 
 @dataclass
@@ -120,20 +75,9 @@ class Mall:
     def drivers(self, n: int) -> list[str]:
         """n Fantastic drivers who prefer this mall, made at once."""
         ids = [unique("d") for _ in range(n)]
-        dynamodb = self.api.aws("dynamodb")
-        level = {"N": str(FANTASTIC)}
 
         def make(driver_id: str) -> Reply:
-            # A standing item as the standing stream writes it: every component Fantastic.
-            dynamodb.put_item(
-                TableName="flexfleet-StandingTable",
-                Item={
-                    "driverId": {"S": driver_id},
-                    "ratingTier": level,
-                    "onTimeTier": level,
-                    "completionTier": level,
-                },
-            )
+            stand(self.api, driver_id, Tier.FANTASTIC)
             token = self.api.runtime.token("driver", driver_id)
             body = {"mallIds": [self.mall_id]}
             return call(self.api, "PUT", f"/drivers/{driver_id}/preferences", token, body)

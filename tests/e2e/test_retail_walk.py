@@ -7,12 +7,8 @@ only moves forward, so each test reads the runtime's time and works from it.
 
 from __future__ import annotations
 
-import json
-import time
-import urllib.request
-import uuid
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -21,11 +17,11 @@ import pytest
 from flexfleet.blocks import config
 from flexfleet.tiers import Tier
 from tests import TEMPLATE
-from tests.runtime_http import Api, Reply, start_runtime
+from tests.e2e.retail_http import at, call, move_clock, ok, poll, runtime_now, stand, unique
+from tests.runtime_http import Api, start_runtime
 
 pytestmark = pytest.mark.e2e
 
-JSON = {"content-type": "application/json"}
 VEGAS = "fashion-show-las-vegas"
 CHANDLER = "chandler-fashion-center"
 AT_VEGAS = {"lat": 36.1280, "lng": -115.1705}  # 0.1 km from the mall's point
@@ -38,69 +34,9 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     yield from start_runtime(TEMPLATE, state, state / "runtime.log")
 
 
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def move_clock(api: Api, seconds: float) -> datetime:
-    """Moves the runtime's clock (and the functions') forward; the runtime's time after it."""
-    request = urllib.request.Request(
-        api.runtime.control_url + "/clock",
-        data=json.dumps({"advanceSeconds": seconds}).encode(),
-        method="POST",
-        headers=JSON,
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
-        offset = json.loads(response.read())["offsetSeconds"]
-    return datetime.now(UTC) + timedelta(seconds=offset)
-
-
-def runtime_now(api: Api) -> datetime:
-    return move_clock(api, 0)
-
-
-def call(api: Api, method: str, path: str, token: str, body: Any = None) -> Reply:
-    data = None if body is None else json.dumps(body)
-    return api.request(method, path, token=token, body=data, headers=JSON if data else None)
-
-
-def ok(reply: Reply, *statuses: int) -> Any:
-    assert reply.status in (statuses or (200,)), (reply.status, reply.body)
-    return reply.json
-
-
-def stand(api: Api, driver_id: str, tier: Tier) -> None:
-    """A standing item as the standing stream writes it: each component at the tier."""
-    level = {"N": str(int(tier))}
-    api.aws("dynamodb").put_item(
-        TableName="flexfleet-StandingTable",
-        Item={
-            "driverId": {"S": driver_id},
-            "ratingTier": level,
-            "onTimeTier": level,
-            "completionTier": level,
-        },
-    )
-
-
-def poll(check: Callable[[], Any], what: str, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {timeout:g} s")
-        time.sleep(0.1)
-
-
 def offered(api: Api, driver_id: str, token: str) -> list[str]:
     answer = ok(call(api, "GET", f"/drivers/{driver_id}/offers", token))
     return [offer["block"]["blockId"] for offer in answer["offers"]]
-
-
-def at(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def test_the_retail_walk_from_a_published_block_to_a_rated_delivery_and_the_earnings(
