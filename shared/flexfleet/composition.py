@@ -187,8 +187,9 @@ def block_service() -> BlockService:
 @cache
 def block_jobs() -> BlockJobs:
     from flexfleet.blocks.jobs import BlockJobs
+    from flexfleet.standing.review import driver_standing
 
-    return BlockJobs(blocks(), malls(), clock())
+    return BlockJobs(blocks(), malls(), driver_standing, clock())
 
 
 @cache

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 
 class Tier(IntEnum):
@@ -34,3 +36,8 @@ class DriverStanding:
 
     tier: Tier
     deactivated: bool
+
+
+# How a feature reads a driver's standing from their standing item: standing's own derivation
+# (standing.review.driver_standing), which composition passes in.
+StandingOf = Callable[[str, dict[str, Any] | None], DriverStanding]

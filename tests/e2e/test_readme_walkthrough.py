@@ -86,7 +86,7 @@ def test_the_readme_walkthroughs_run_clean_and_print_the_figures_they_promise(
     assert "placed fashion-show-las-vegas" in out and "assigned d-fan" in out  # 5.
     assert "picked_up" in out and "\ndelivered" in out  # 6.
     assert "Great 1 4.8095" in out  # 7. the rating counted
-    assert "1 2 39.00 4.50 43.50" in out  # 8. the earnings
+    assert "1 2.00 39.00 4.50 43.50" in out  # 8. the earnings
     assert "Internal Server Error" not in out and '"code":"internal"' not in out
     lines = out.splitlines()
     ratings = lines[next(i for i, line in enumerate(lines) if "Great 4.8000" in line) + 1]

@@ -101,7 +101,7 @@ class World:
             ),
         )
         self.blocks = BlockService(self.block_repository, self.malls, driver_standing, clock)
-        self.block_jobs = BlockJobs(self.block_repository, self.malls, clock)
+        self.block_jobs = BlockJobs(self.block_repository, self.malls, driver_standing, clock)
         self.order_repository = OrderRepository(
             self.client,
             stack.table_name("OrdersTable"),

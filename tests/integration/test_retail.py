@@ -561,9 +561,66 @@ def test_preferences_set_at_a_version_another_change_moved_are_read_again(world:
         return next(stale, None) or real(driver_id)
 
     world.block_repository._preferences = preferences  # type: ignore[method-assign]
-    world.block_repository.set_preferences("a", ["chandler-fashion-center"])
+    world.blocks.set_preferences(
+        driver("a"), "a", Preferences(mall_ids=["chandler-fashion-center"])
+    )
     world.block_repository._preferences = real  # type: ignore[method-assign]
 
     assert world.block_repository.preferred_malls("a") == ["chandler-fashion-center"]
     assert world.block_repository.drivers_preferring(MALL) == []
     assert world.block_repository.drivers_preferring("chandler-fashion-center") == ["a"]
+
+
+def test_a_deactivated_driver_barred_from_checking_in_is_no_no_show(world: World) -> None:
+    setup_mall(world)
+    stand(world, "a", Tier.FANTASTIC)
+    prefer(world, "a")
+    publish(world)
+    world.blocks.accept(driver("a"), "b-1")
+    world.standing.decide(OPS, "a", ReviewDecisionRequest(decision="deactivate", note="fraud"))
+    world.now += timedelta(hours=10, minutes=16)
+
+    assert world.block_jobs.no_shows() == 0
+    world.projector.bookings_changed("a")
+    assert world.standing.of_driver(OPS, "a").coaching.counts.no_shows == 0
+
+
+def test_an_order_whose_id_a_delivery_took_after_pickup_still_ends_and_frees_its_driver(
+    world: World,
+) -> None:
+    setup_mall(world)
+    stand(world, "a", Tier.FANTASTIC)
+    prefer(world, "a")
+    publish(world)
+    world.blocks.accept(driver("a"), "b-1")
+    world.now += timedelta(hours=9, minutes=50)
+    check_in_at_start(world, "a")
+    world.now += timedelta(minutes=10)
+    world.orders.place(RETAILER, order_body(world, "o-1"))
+    world.dispatch.run_all()
+    world.orders.pickup(driver("a"), "o-1", NEAR_MALL_POINT)
+    world.deliveries.record(OPS, DeliveryReport.model_validate(delivery_report("o-1")))
+
+    ended = world.orders.deliver(driver("a"), "o-1", DeliveryOutcome(outcome="delivered"))
+    world.orders.place(RETAILER, order_body(world, "o-2"))
+    world.dispatch.run_all()
+
+    assert ended.status == "delivered"
+    stored = world.orders.get(OPS, "o-1")
+    assert "not rateable" in (stored.note or "")  # type: ignore[union-attr]
+    assert world.orders.get(OPS, "o-2").driver_id == "a"  # type: ignore[union-attr]
+
+
+def test_a_reserved_offer_of_premium_work_is_not_shown_once_the_driver_is_at_risk(
+    world: World,
+) -> None:
+    setup_mall(world)
+    stand(world, "fan", Tier.FANTASTIC)
+    prefer(world, "fan")
+    publish(world, capacity=5)
+    assert world.blocks.offers(driver("fan"), "fan").offers[0].reserved
+    stand(world, "fan", Tier.AT_RISK)
+
+    assert world.blocks.offers(driver("fan"), "fan").offers == []
+    with pytest.raises(NotFound):
+        world.blocks.accept(driver("fan"), "b-1")

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from flexfleet.blocks import config
 from flexfleet.blocks.model import Block, Booking, ReservedOffer
 from flexfleet.blocks.pay import surge
 from flexfleet.blocks.releases import releases_of
+from flexfleet.blocks.repository import Schedule
 from flexfleet.clock import Clock, utc_now
 from flexfleet.malls.model import Mall
+from flexfleet.tiers import StandingOf
 
 # A no-show is looked for this far back, so that a missed run loses nothing.
 NO_SHOW_LOOKBACK = timedelta(days=1)
@@ -37,14 +39,20 @@ class JobStore(Protocol):
         self, mall_id: str, after: datetime, until: datetime
     ) -> list[Booking]: ...
     def change_booking(self, booking: Booking, changed: Booking) -> bool: ...
+    def standing_and_schedules(
+        self, driver_ids: list[str]
+    ) -> dict[str, tuple[dict[str, Any] | None, Schedule]]: ...
     def expired_offers(self, mall_id: str, now: datetime) -> list[ReservedOffer]: ...
     def expire(self, offer: ReservedOffer) -> bool: ...
 
 
 class BlockJobs:
-    def __init__(self, blocks: JobStore, malls: Catalogue, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, blocks: JobStore, malls: Catalogue, standing_of: StandingOf, clock: Clock = utc_now
+    ) -> None:
         self._blocks = blocks
         self._malls = malls
+        self._standing_of = standing_of
         self._clock = clock
 
     def release(self) -> int:
@@ -79,10 +87,20 @@ class BlockJobs:
         closed = now - config.CHECK_IN_CLOSES
         marked = 0
         for mall in self._malls.all():
-            for booking in self._blocks.bookings_starting_between(
-                mall.mall_id, closed - NO_SHOW_LOOKBACK, closed
-            ):
-                if booking.status != "held":
+            missed_bookings = [
+                b
+                for b in self._blocks.bookings_starting_between(
+                    mall.mall_id, closed - NO_SHOW_LOOKBACK, closed
+                )
+                if b.status == "held"
+            ]
+            # A driver deactivated after a review was barred from checking in: not a no-show.
+            standings = self._blocks.standing_and_schedules(
+                sorted({b.driver_id for b in missed_bookings})
+            )
+            for booking in missed_bookings:
+                standing_item, _ = standings[booking.driver_id]
+                if self._standing_of(booking.driver_id, standing_item).deactivated:
                     continue
                 missed = booking.model_copy(update={"status": "no_show", "no_show_at": now})
                 if self._blocks.change_booking(booking, missed):

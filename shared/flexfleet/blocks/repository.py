@@ -239,54 +239,43 @@ class BlockRepository:
     def set_preferences(self, driver_id: str, mall_ids: list[str]) -> None:
         """Replaces the driver's preferred malls: the list, under a version, and one index item
         per mall, in one transaction. Two changes at once cannot merge into a set nobody asked
-        for: the one that read an older version is refused and reads again."""
-        for _ in range(5):
-            listed, version = self._preferences(driver_id)
-            current, wanted = set(listed), set(mall_ids)
-            keep = {
-                "TableName": self.tables.drivers,
-                "Item": {
-                    "driverId": {"S": driver_id},
-                    "entry": {"S": PREFERENCES},
-                    "mallIds": to_attribute(list(mall_ids)),
-                    "version": {"N": str(version + 1)},
-                },
+        for: the one that read an older version is refused (TransactionRefused), to read again."""
+        listed, version = self._preferences(driver_id)
+        current, wanted = set(listed), set(mall_ids)
+        key = {"driverId": {"S": driver_id}}
+        keep: dict[str, Any] = {
+            "TableName": self.tables.drivers,
+            "Item": {
+                **key,
+                "entry": {"S": PREFERENCES},
+                "mallIds": to_attribute(list(mall_ids)),
+                "version": {"N": str(version + 1)},
+            },
+            "ConditionExpression": "attribute_not_exists(version)",
+        }
+        if version:
+            keep["ConditionExpression"] = "version = :seen"
+            keep["ExpressionAttributeValues"] = {":seen": {"N": str(version)}}
+        writes: list[dict[str, Any]] = [{"Put": keep}]
+        writes += [
+            {
+                "Delete": {
+                    "TableName": self.tables.drivers,
+                    "Key": {**key, "entry": {"S": PREFERENCE + m}},
+                }
             }
-            if version:
-                keep["ConditionExpression"] = "version = :seen"
-                keep["ExpressionAttributeValues"] = {":seen": {"N": str(version)}}
-            else:
-                keep["ConditionExpression"] = "attribute_not_exists(version)"
-            key = {"driverId": {"S": driver_id}}
-            writes: list[dict[str, Any]] = [{"Put": keep}]
-            writes += [
-                {
-                    "Delete": {
-                        "TableName": self.tables.drivers,
-                        "Key": {**key, "entry": {"S": PREFERENCE + mall}},
-                    }
+            for m in sorted(current - wanted)
+        ]
+        writes += [
+            {
+                "Put": {
+                    "TableName": self.tables.drivers,
+                    "Item": {**key, "entry": {"S": PREFERENCE + m}, "preferredMall": {"S": m}},
                 }
-                for mall in sorted(current - wanted)
-            ]
-            writes += [
-                {
-                    "Put": {
-                        "TableName": self.tables.drivers,
-                        "Item": {
-                            **key,
-                            "entry": {"S": PREFERENCE + mall},
-                            "preferredMall": {"S": mall},
-                        },
-                    }
-                }
-                for mall in sorted(wanted - current)
-            ]
-            try:
-                transact(self._client, writes)
-            except TransactionRefused:
-                continue
-            return
-        raise TransactionRefused(["TransactionConflict"])
+            }
+            for m in sorted(wanted - current)
+        ]
+        transact(self._client, writes)
 
     def drivers_preferring(self, mall_id: str) -> list[str]:
         items = all_items(

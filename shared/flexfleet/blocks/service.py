@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
@@ -51,7 +50,7 @@ from flexfleet.errors import (
 from flexfleet.geo import Point, distance_km
 from flexfleet.identity import Caller, Role
 from flexfleet.malls.model import Mall
-from flexfleet.tiers import DriverStanding, Tier
+from flexfleet.tiers import StandingOf, Tier
 
 # A transaction refused because another was writing the same block or schedule at that moment
 # (or a second accept of the same driver won) is read again and retried, after a short jittered
@@ -160,10 +159,6 @@ def shift_types() -> ShiftTypeList:
     )
 
 
-# Reads a driver's standing from their standing item: standing's own derivation, passed in.
-StandingOf = Callable[[str, dict[str, Any] | None], DriverStanding]
-
-
 class BlockService:
     def __init__(
         self, blocks: BlockStore, malls: Malls, standing_of: StandingOf, clock: Clock = utc_now
@@ -261,7 +256,14 @@ class BlockService:
         for mall_id in preferences.mall_ids:
             if self._malls.get(mall_id) is None:
                 raise Unprocessable(f"no mall {mall_id}", field="mallIds")
-        self._blocks.set_preferences(driver_id, preferences.mall_ids)
+        for attempt in range(RETRIES):
+            try:
+                self._blocks.set_preferences(driver_id, preferences.mall_ids)
+                break
+            except TransactionRefused:  # another change of them won: read again
+                _pause(attempt)
+        else:
+            raise Conflict("your preferences kept changing meanwhile: try again", field="mallIds")
         return DriverPreferences(driver_id=driver_id, mall_ids=preferences.mall_ids)
 
     def preferences(self, caller: Caller, driver_id: str) -> DriverPreferences:
@@ -288,7 +290,10 @@ class BlockService:
             for block in self._blocks.upcoming_blocks(mall, now)
         }
         reserved = [
-            o for o in self._blocks.pending_offers_of(driver_id, now) if o.block_id in upcoming
+            o
+            for o in self._blocks.pending_offers_of(driver_id, now)
+            if o.block_id in upcoming
+            and not (upcoming[o.block_id].premium and standing.tier is Tier.AT_RISK)
         ]
         offers = [
             Offer(block=block_view(upcoming[o.block_id]), reserved=True, expires_at=o.expires_at)
@@ -342,10 +347,6 @@ class BlockService:
             try:
                 self._blocks.book(block, booking, context.schedule, held, offer)
             except TransactionRefused as refused:
-                if refused.failed(0) and self._clock() >= block.start:
-                    raise IllegalTransition(
-                        f"block {block_id} has started", field="blockId"
-                    ) from refused
                 if refused.failed(0):
                     raise BlockFull(f"block {block_id} is full", field="blockId") from refused
                 # The booking, the schedule or the offer moved under us: read again.
@@ -423,6 +424,8 @@ class BlockService:
                 f"block {block_id} can't be checked in to: it is {booking.status}",
                 field="blockId",
             )
+        if self._standing_of(caller.sub, self._blocks.standing_of(caller.sub)).deactivated:
+            raise Deactivated("your account is deactivated: you can't check in until reinstated")
         opens, closes = (
             booking.start - config.CHECK_IN_OPENS,
             booking.start + config.CHECK_IN_CLOSES,
@@ -432,8 +435,6 @@ class BlockService:
                 f"check-in is open from {opens.isoformat()} to {closes.isoformat()}",
                 field="blockId",
             )
-        if self._standing_of(caller.sub, self._blocks.standing_of(caller.sub)).deactivated:
-            raise Deactivated("your account is deactivated: you can't check in until reinstated")
         mall = self._malls.get(booking.mall_id)
         if mall is None or distance_km(mall.location, where) > config.GEOFENCE_KM:
             raise Unprocessable(

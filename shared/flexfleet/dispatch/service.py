@@ -15,7 +15,7 @@ from flexfleet.dispatch.model import DriverOnDuty, Plan, WaitingOrder
 from flexfleet.malls.model import Mall
 from flexfleet.retail.estimates import dispatch_time
 from flexfleet.retail.model import Order, Unassignable
-from flexfleet.tiers import DriverStanding
+from flexfleet.tiers import StandingOf
 
 Rule = Callable[[Sequence[WaitingOrder], Sequence[DriverOnDuty], datetime], Plan]
 
@@ -45,7 +45,7 @@ class DispatchService:
         self,
         store: DispatchStore,
         malls: Catalogue,
-        standing_of: Callable[[str, dict[str, Any] | None], DriverStanding],
+        standing_of: StandingOf,
         rule: Rule = first_ready_first_assigned,
         clock: Clock = utc_now,
     ) -> None:

@@ -187,28 +187,27 @@ class OrderRepository:
             return False
         return True
 
-    def finish(self, before: Order, after: Order, delivery: Delivery) -> bool:
-        """Ends a picked-up order and records its delivery, to be rated, and frees the driver,
-        passing the tip to them when delivered: all or nothing. False if it had moved already;
-        DeliveryTaken if a delivery with its id was recorded meanwhile."""
+    def finish(self, before: Order, after: Order, delivery: Delivery | None) -> bool:
+        """Ends a picked-up order, records its delivery (to be rated) unless None, and frees the
+        driver, passing the tip to them when delivered: all or nothing. False if the order had
+        moved already; DeliveryTaken if a delivery with its id was recorded meanwhile."""
         tips = after.tip if after.status == "delivered" else 0
-        try:
-            transact(
-                self._client,
-                [
-                    self._order_put(before, after),
-                    {
-                        "Put": {
-                            "TableName": self._deliveries,
-                            "Item": delivery_item(delivery),
-                            "ConditionExpression": "attribute_not_exists(deliveryId)",
-                        }
-                    },
-                    self._free_driver(before, after.status_changed_at, tips),
-                ],
+        writes = [self._order_put(before, after)]
+        if delivery is not None:
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": self._deliveries,
+                        "Item": delivery_item(delivery),
+                        "ConditionExpression": "attribute_not_exists(deliveryId)",
+                    }
+                }
             )
+        writes.append(self._free_driver(before, after.status_changed_at, tips))
+        try:
+            transact(self._client, writes)
         except TransactionRefused as refused:
-            if refused.failed(1):
-                raise DeliveryTaken(delivery.delivery_id) from refused
-            return False
+            if refused.failed(0) or delivery is None or not refused.failed(1):
+                return False
+            raise DeliveryTaken(delivery.delivery_id) from refused
         return True

@@ -52,7 +52,7 @@ class OrderStore(Protocol):
     ) -> tuple[list[Order], str | None]: ...
     def active_of_driver(self, driver_id: str) -> list[Order]: ...
     def transition(self, before: Order, after: Order) -> bool: ...
-    def finish(self, before: Order, after: Order, delivery: Delivery) -> bool: ...
+    def finish(self, before: Order, after: Order, delivery: Delivery | None) -> bool: ...
 
 
 class OrderService:
@@ -257,11 +257,11 @@ class OrderService:
         )
         try:
             finished = self._orders.finish(order, after, delivery)
-        except DeliveryTaken as taken:
-            raise Conflict(
-                f"a delivery {order_id} was recorded outside this order: ops must resolve it",
-                field="orderId",
-            ) from taken
+        except DeliveryTaken:
+            # Ops recorded a delivery under this order's id meanwhile. The order still ends and
+            # its driver is free; its delivery is not recorded twice, and ops see why.
+            after = after.model_copy(update={"note": _clash_note(after.note, order_id)})
+            finished = self._orders.finish(order, after, None)
         if not finished:
             raise self._moved(order_id, status)
         return for_driver(after)
@@ -293,6 +293,11 @@ class OrderService:
             f"order {order_id} changed meanwhile: it is {status}, and can't become {to}",
             field="orderId",
         )
+
+
+def _clash_note(note: str | None, order_id: str) -> str:
+    clash = f"[not rateable: a delivery {order_id} was recorded outside this order]"
+    return f"{note} {clash}" if note else clash
 
 
 def for_driver(order: Order) -> OrderForDriver:
