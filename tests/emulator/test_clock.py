@@ -125,3 +125,14 @@ def test_a_moment_reads_on_the_clock_as_it_stood_then() -> None:
 
     assert clock.at(before - 1) == before - 1
     assert clock.at(after) == after + 7200
+
+
+def test_a_record_written_just_before_a_move_reaches_its_function(clocked: Api) -> None:
+    dynamodb = clocked.aws("dynamodb")
+    table, key = "flexfleet-EventsTable", {"id": {"S": "just-before-a-move"}}
+    dynamodb.put_item(TableName=table, Item=key)
+
+    clocked.runtime.advance_clock(2 * HOUR)  # at once: the record has not been read yet
+
+    assert clocked.runtime.drain(timeout=30)
+    assert "seen" in dynamodb.get_item(TableName=table, Key=key)["Item"]
