@@ -59,6 +59,13 @@ def stand(world: World, driver_id: str, tier: Tier) -> None:
     )
 
 
+def fantastic(world: World, *drivers: str) -> None:
+    """Fantastic drivers who want blocks at the mall."""
+    for name in drivers:
+        stand(world, name, Tier.FANTASTIC)
+        prefer(world, name)
+
+
 def setup_mall(world: World) -> None:
     world.catalogue.seed_pilots()
     world.catalogue.onboard(OPS, RETAILER.sub, RetailerDetails(name="Shoe Palace", mall_id=MALL))
@@ -204,8 +211,7 @@ def test_a_reserved_offer_goes_to_a_fantastic_driver_who_prefers_the_mall_and_re
 
 def test_a_driver_cannot_hold_two_blocks_that_overlap(world: World) -> None:
     setup_mall(world)
-    stand(world, "fan", Tier.FANTASTIC)
-    prefer(world, "fan")
+    fantastic(world, "fan")
     publish(world, "b-1")
     publish(
         world,
@@ -223,9 +229,7 @@ def test_a_driver_cannot_hold_two_blocks_that_overlap(world: World) -> None:
 
 def test_a_full_block_refuses_the_next_driver(world: World) -> None:
     setup_mall(world)
-    for name in ("a", "b"):
-        stand(world, name, Tier.FANTASTIC)
-        prefer(world, name)
+    fantastic(world, "a", "b")
     publish(world, capacity=1)
     world.blocks.accept(driver("a"), "b-1")
     with pytest.raises(BlockFull):
@@ -234,9 +238,7 @@ def test_a_full_block_refuses_the_next_driver(world: World) -> None:
 
 def test_a_late_forfeit_is_marked_and_frees_the_place(world: World) -> None:
     setup_mall(world)
-    for name in ("a", "b"):
-        stand(world, name, Tier.FANTASTIC)
-        prefer(world, name)
+    fantastic(world, "a", "b")
     publish(world, capacity=1)
     world.blocks.accept(driver("a"), "b-1")
     world.now += timedelta(hours=9, minutes=30)  # 30 minutes before the start
@@ -250,8 +252,7 @@ def test_a_late_forfeit_is_marked_and_frees_the_place(world: World) -> None:
 
 def test_a_booking_not_checked_in_becomes_a_no_show_once(world: World) -> None:
     setup_mall(world)
-    stand(world, "a", Tier.FANTASTIC)
-    prefer(world, "a")
+    fantastic(world, "a")
     publish(world)
     world.blocks.accept(driver("a"), "b-1")
     world.now += timedelta(hours=10, minutes=16)
@@ -264,8 +265,7 @@ def test_a_booking_not_checked_in_becomes_a_no_show_once(world: World) -> None:
 
 def test_check_in_needs_the_mall_and_the_time(world: World) -> None:
     setup_mall(world)
-    stand(world, "a", Tier.FANTASTIC)
-    prefer(world, "a")
+    fantastic(world, "a")
     publish(world)
     world.blocks.accept(driver("a"), "b-1")
     with pytest.raises(Unprocessable):
@@ -282,8 +282,7 @@ def test_surge_rises_in_steps_for_an_unfilled_block_and_a_booking_keeps_its_rate
     world: World,
 ) -> None:
     setup_mall(world)
-    stand(world, "a", Tier.FANTASTIC)
-    prefer(world, "a")
+    fantastic(world, "a")
     publish(world, capacity=2)
     world.now += timedelta(hours=7, minutes=30)  # 2.5 h before the start
     assert world.block_jobs.surge() == 1
@@ -349,8 +348,7 @@ def test_ops_list_one_malls_orders_and_a_retailer_only_its_own(world: World) -> 
 
 def test_the_retail_walk_from_block_to_rating_to_earnings(world: World) -> None:
     setup_mall(world)
-    stand(world, "fan", Tier.FANTASTIC)
-    prefer(world, "fan")
+    fantastic(world, "fan")
     publish(world)
     world.blocks.accept(driver("fan"), "b-1")
     world.now += timedelta(hours=9, minutes=50)
@@ -397,8 +395,7 @@ def test_a_late_forfeit_and_a_no_show_count_against_reliability_in_standing(
     world: World,
 ) -> None:
     setup_mall(world)
-    stand(world, "a", Tier.FANTASTIC)
-    prefer(world, "a")
+    fantastic(world, "a")
     publish(world, "b-1")
     publish(
         world,
@@ -425,8 +422,7 @@ def test_a_late_forfeit_and_a_no_show_count_against_reliability_in_standing(
 
 def test_a_forfeit_with_notice_costs_nothing(world: World) -> None:
     setup_mall(world)
-    stand(world, "a", Tier.FANTASTIC)
-    prefer(world, "a")
+    fantastic(world, "a")
     publish(world)
     world.blocks.accept(driver("a"), "b-1")
     world.blocks.forfeit(driver("a"), "b-1")
@@ -484,9 +480,7 @@ def check_in_at_start(world: World, driver_id: str, block_id: str = "b-1") -> No
 
 def test_a_deactivated_driver_cannot_check_in_and_is_never_dispatched(world: World) -> None:
     setup_mall(world)
-    for name in ("bad", "good"):
-        stand(world, name, Tier.FANTASTIC)
-        prefer(world, name)
+    fantastic(world, "bad", "good")
     publish(world)
     world.blocks.accept(driver("bad"), "b-1")
     world.blocks.accept(driver("good"), "b-1")
@@ -508,8 +502,7 @@ def test_a_deactivated_driver_cannot_check_in_and_is_never_dispatched(world: Wor
 
 def test_a_block_counts_as_kept_once_checked_in(world: World) -> None:
     setup_mall(world)
-    stand(world, "a", Tier.FANTASTIC)
-    prefer(world, "a")
+    fantastic(world, "a")
     publish(world)
     world.blocks.accept(driver("a"), "b-1")
     world.now += timedelta(hours=9, minutes=50)
@@ -529,9 +522,7 @@ def test_an_order_may_not_take_the_id_of_a_delivery_already_recorded(world: Worl
 
 def test_the_driver_free_longest_gets_the_next_order(world: World) -> None:
     setup_mall(world)
-    for name in ("early", "late"):
-        stand(world, name, Tier.FANTASTIC)
-        prefer(world, name)
+    fantastic(world, "early", "late")
     publish(world)
     for name in ("early", "late"):
         world.blocks.accept(driver(name), "b-1")
@@ -573,8 +564,7 @@ def test_preferences_set_at_a_version_another_change_moved_are_read_again(world:
 
 def test_a_deactivated_driver_barred_from_checking_in_is_no_no_show(world: World) -> None:
     setup_mall(world)
-    stand(world, "a", Tier.FANTASTIC)
-    prefer(world, "a")
+    fantastic(world, "a")
     publish(world)
     world.blocks.accept(driver("a"), "b-1")
     world.standing.decide(OPS, "a", ReviewDecisionRequest(decision="deactivate", note="fraud"))
@@ -589,8 +579,7 @@ def test_an_order_whose_id_a_delivery_took_after_pickup_still_ends_and_frees_its
     world: World,
 ) -> None:
     setup_mall(world)
-    stand(world, "a", Tier.FANTASTIC)
-    prefer(world, "a")
+    fantastic(world, "a")
     publish(world)
     world.blocks.accept(driver("a"), "b-1")
     world.now += timedelta(hours=9, minutes=50)
@@ -615,8 +604,7 @@ def test_a_reserved_offer_of_premium_work_is_not_shown_once_the_driver_is_at_ris
     world: World,
 ) -> None:
     setup_mall(world)
-    stand(world, "fan", Tier.FANTASTIC)
-    prefer(world, "fan")
+    fantastic(world, "fan")
     publish(world, capacity=5)
     assert world.blocks.offers(driver("fan"), "fan").offers[0].reserved
     stand(world, "fan", Tier.AT_RISK)
