@@ -29,7 +29,7 @@ SUB ?= d-123
 FN ?= StandingScheduleFunction
 
 .PHONY: help install run token fire test lint typecheck pytest fuzz template-check cfn-lint checkov \
-        sam-validate sam-build bench requirements deploy deployable clean
+        sam-validate sam-build bench mdrp requirements deploy deployable clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -113,6 +113,13 @@ requirements: $(UV) ## regenerate shared/requirements.txt from uv.lock
 requirements-check: $(UV)
 	@diff -u shared/requirements.txt <($(EXPORT_REQUIREMENTS)) \
 	  || { echo "shared/requirements.txt is stale: run make requirements"; exit 1; }
+
+# The MDRP data and evaluator are not part of the project: see README "Dispatch benchmark".
+INSTANCE ?= ../shared/mdrp/instances/0o50t100s1p100
+OUT ?= .local/mdrp
+POLICY ?= greedy
+mdrp: install ## replay one MDRP instance into the evaluator's solution files: make mdrp INSTANCE=dir OUT=dir
+	PYTHONPATH=shared $(BIN)/python -m tests.bench.mdrp replay $(INSTANCE) $(OUT) --policy $(POLICY)
 
 bench: install ## print cold start, gateway overhead and stream latency figures
 	PYTHONPATH=shared $(BIN)/python -m tests.bench $(ARGS)

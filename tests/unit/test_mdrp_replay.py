@@ -1,0 +1,74 @@
+"""The MDRP replay keeps the problem's rules, and its checker catches what breaks them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.bench.mdrp.checker import check_solution
+from tests.bench.mdrp.generate import write_instance
+from tests.bench.mdrp.greedy import greedy
+from tests.bench.mdrp.instance import read_instance
+from tests.bench.mdrp.simulate import CourierState, plan_trip, replay
+from tests.bench.mdrp.solution import figures, write_solution
+
+
+@pytest.fixture
+def instance_dir(tmp_path: Path) -> Path:
+    return write_instance(tmp_path / "instance")
+
+
+def test_a_generated_day_replayed_greedily_keeps_every_rule(
+    instance_dir: Path, tmp_path: Path
+) -> None:
+    instance = read_instance(instance_dir)
+    result = replay(instance, greedy)
+    write_solution(result, tmp_path / "solution")
+
+    assert check_solution(instance, tmp_path / "solution") == []
+    shown = figures(result)
+    assert shown.over_max == 0
+    assert shown.orders_per_bundle == 1.0
+    assert shown.undelivered_pct < 100
+
+
+def test_pickup_waits_for_the_order_and_the_courier_leaves_half_a_service_later(
+    instance_dir: Path,
+) -> None:
+    instance = read_instance(instance_dir)
+    courier = next(iter(instance.couriers.values()))
+    order = max(instance.orders.values(), key=lambda o: o.ready)
+    state = CourierState(courier, courier.courier_id, courier.on)
+
+    trip = plan_trip(instance, state, [order], courier.on)
+
+    assert trip is not None
+    arrival = courier.on + instance.travel(courier.courier_id, order.restaurant)
+    assert trip.pickup == max(order.ready, arrival + 2)
+    door = trip.pickup + 2 + instance.travel(order.restaurant, order.order_id)
+    assert trip.dropoffs == (door + 2,)
+    assert trip.free_at == door + 4
+
+
+def test_the_checker_reports_a_pickup_before_ready_and_a_late_drop_off(
+    instance_dir: Path, tmp_path: Path
+) -> None:
+    instance = read_instance(instance_dir)
+    write_solution(replay(instance, greedy), tmp_path / "solution")
+    orders_file = tmp_path / "solution" / "solution_info_orders.txt"
+    header, first, *rest = orders_file.read_text().splitlines()
+    fields = first.split()
+    order = instance.orders[fields[0]]
+    fields[4] = str(order.placed + 91)  # past the maximum click-to-door
+    orders_file.write_text("\n".join([header, " ".join(fields), *rest]) + "\n")
+    assignments = tmp_path / "solution" / "solution_info_assignments.txt"
+    head, line, *others = assignments.read_text().splitlines()
+    at, _, courier, *bundle = line.split()
+    early = instance.orders[bundle[0]].ready - 1
+    assignments.write_text("\n".join([head, f"{at} {early} {courier} {' '.join(bundle)}", *others]))
+
+    problems = check_solution(instance, tmp_path / "solution")
+
+    assert any("after it was placed" in p and fields[0] in p for p in problems)
+    assert any("before it was ready" in p for p in problems)
