@@ -29,7 +29,7 @@ SUB ?= d-123
 FN ?= StandingScheduleFunction
 
 .PHONY: help install run token fire test lint typecheck pytest fuzz template-check cfn-lint checkov \
-        sam-validate sam-build bench mdrp requirements deploy deployable clean
+        sam-validate sam-build bench bench-dispatch mdrp requirements deploy deployable clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -120,6 +120,11 @@ OUT ?= .local/mdrp
 POLICY ?= greedy
 mdrp: install ## replay one MDRP instance into the evaluator's solution files: make mdrp INSTANCE=dir OUT=dir
 	PYTHONPATH=shared $(BIN)/python -m tests.bench.mdrp replay $(INSTANCE) $(OUT) --policy $(POLICY)
+
+MDRP_DIR ?= ../shared/mdrp/instances
+MDRP_FILTER ?=
+bench-dispatch: install $(UV) ## every MDRP instance, the official evaluator, and the averages: MDRP_FILTER=o50
+	UV=$(UV) PYTHONPATH=shared $(BIN)/python -m tests.bench.mdrp bench $(MDRP_DIR) --policy $(POLICY) --filter "$(MDRP_FILTER)"
 
 bench: install ## print cold start, gateway overhead and stream latency figures
 	PYTHONPATH=shared $(BIN)/python -m tests.bench $(ARGS)
