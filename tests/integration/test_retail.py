@@ -113,6 +113,16 @@ def test_the_pilot_malls_are_seeded_once_and_a_changed_one_is_left_alone(world: 
     assert world.catalogue.mall(MALL).service_radius_km == 5.0  # type: ignore[union-attr]
 
 
+def test_the_catalogue_is_one_query_of_its_index_never_a_scan(world: World) -> None:
+    world.catalogue.seed_pilots()
+    world.requests.reset()
+
+    malls = world.catalogue.malls(CUSTOMER)
+
+    assert [m.mall_id for m in malls] == sorted(m.mall_id for m in malls) and len(malls) == 4
+    assert dict(world.requests.counts) == {"Query": 1}
+
+
 def test_a_block_shows_pay_up_front_and_releases_best_tier_first(world: World) -> None:
     setup_mall(world)
     block, created = publish(world)

@@ -23,7 +23,7 @@ from flexfleet.dynamodb import unreadable
 from flexfleet.dynamodb.attribute_values import from_item as plain_item
 from flexfleet.dynamodb.attribute_values import to_attribute
 from flexfleet.dynamodb.models import model_item, read_model
-from flexfleet.dynamodb.pages import all_items, put_new
+from flexfleet.dynamodb.pages import all_items, batch_get, put_new
 from flexfleet.dynamodb.transactions import TransactionRefused, transact
 
 if TYPE_CHECKING:
@@ -294,13 +294,15 @@ class BlockRepository:
         found: dict[str, tuple[dict[str, Any] | None, Schedule]] = {}
         for first in range(0, len(driver_ids), 50):
             chunk = driver_ids[first : first + 50]
-            answer = self._batch_get(
+            answer = batch_get(
+                self._client,
                 {
                     self.tables.standing: [{"driverId": {"S": d}} for d in chunk],
                     self.tables.drivers: [
                         {"driverId": {"S": d}, "entry": {"S": SCHEDULE}} for d in chunk
                     ],
-                }
+                },
+                consistent=True,
             )
             standings = {i["driverId"]["S"]: i for i in answer.get(self.tables.standing, [])}
             schedules = {i["driverId"]["S"]: i for i in answer.get(self.tables.drivers, [])}
@@ -315,21 +317,6 @@ class BlockRepository:
         ).get("Item")
         return plain_item(item) if item else None
 
-    def _batch_get(self, keys_by_table: dict[str, list[dict[str, Any]]]) -> dict[str, list[Any]]:
-        """Every item asked for, retrying what DynamoDB leaves unprocessed."""
-        request: dict[str, Any] = {
-            table: {"Keys": keys, "ConsistentRead": True}
-            for table, keys in keys_by_table.items()
-            if keys
-        }
-        found: dict[str, list[Any]] = {}
-        while request:
-            page = self._client.batch_get_item(RequestItems=request)
-            for table, items in page["Responses"].items():
-                found.setdefault(table, []).extend(items)
-            request = dict(page.get("UnprocessedKeys") or {})
-        return found
-
     # ------------------------------------------------------------------ bookings
     def accept_context(self, block: Block, driver_id: str) -> AcceptContext:
         keys = {
@@ -341,7 +328,7 @@ class BlockRepository:
                 {"driverId": {"S": driver_id}, "entry": {"S": PREFERENCES}},
             ],
         }
-        found = self._batch_get(keys)
+        found = batch_get(self._client, keys, consistent=True)
         bookings = found.get(self.tables.bookings, [])
         offers = found.get(self.tables.reserved_offers, [])
         standing = found.get(self.tables.standing, [])

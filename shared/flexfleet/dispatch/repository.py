@@ -16,7 +16,7 @@ from flexfleet.blocks.repository import booking_from_item, booking_key
 from flexfleet.clock import iso
 from flexfleet.dynamodb import unreadable
 from flexfleet.dynamodb.attribute_values import from_item as plain_item
-from flexfleet.dynamodb.pages import all_items
+from flexfleet.dynamodb.pages import all_items, batch_get
 from flexfleet.dynamodb.transactions import TransactionRefused, transact
 from flexfleet.retail.model import Order
 from flexfleet.retail.repository import OrderRepository, order_item
@@ -59,12 +59,8 @@ class DispatchRepository:
         found: dict[str, dict[str, Any]] = {}
         for first in range(0, len(driver_ids), 100):
             keys = [{"driverId": {"S": d}} for d in driver_ids[first : first + 100]]
-            request: dict[str, Any] = {self._standing: {"Keys": keys}}
-            while request:
-                page = self._client.batch_get_item(RequestItems=request)
-                for item in page["Responses"].get(self._standing, []):
-                    found[item["driverId"]["S"]] = plain_item(item)
-                request = dict(page.get("UnprocessedKeys") or {})
+            for item in batch_get(self._client, {self._standing: keys}).get(self._standing, []):
+                found[item["driverId"]["S"]] = plain_item(item)
         return found
 
     def assign(self, order: Order, assigned: Order) -> bool:

@@ -1,5 +1,5 @@
-"""The DynamoDB calls every repository makes alike: a query read to its last page, and a put
-that only creates."""
+"""The DynamoDB calls every repository makes alike: a query read to its last page, a batch read of
+keys, and a put that only creates."""
 
 from __future__ import annotations
 
@@ -18,6 +18,25 @@ def all_items(client: DynamoDBClient, **query: Any) -> Iterator[dict[str, Any]]:
         if "LastEvaluatedKey" not in page:
             return
         query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def batch_get(
+    client: DynamoDBClient, keys_by_table: dict[str, list[dict[str, Any]]], consistent: bool = False
+) -> dict[str, list[dict[str, Any]]]:
+    """Every item a BatchGetItem of these keys finds, by table, retrying what DynamoDB leaves
+    unprocessed. At most 100 keys in all: callers split larger reads."""
+    request: dict[str, Any] = {
+        table: {"Keys": keys, "ConsistentRead": consistent}
+        for table, keys in keys_by_table.items()
+        if keys
+    }
+    found: dict[str, list[dict[str, Any]]] = {}
+    while request:
+        page = client.batch_get_item(RequestItems=request)
+        for table, items in page["Responses"].items():
+            found.setdefault(table, []).extend(items)
+        request = dict(page.get("UnprocessedKeys") or {})
+    return found
 
 
 def put_new(

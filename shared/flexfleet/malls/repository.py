@@ -1,4 +1,5 @@
-"""Malls and retailers in DynamoDB: one item each, keyed by its id."""
+"""Malls and retailers in DynamoDB: one item each, keyed by its id; every mall also in the one
+partition of the byCatalogue index, which lists the catalogue."""
 
 from __future__ import annotations
 
@@ -6,10 +7,18 @@ from typing import TYPE_CHECKING, Any
 
 from flexfleet.dynamodb import unreadable
 from flexfleet.dynamodb.models import model_item, read_model
+from flexfleet.dynamodb.pages import all_items, put_new
 from flexfleet.malls.model import Mall, Retailer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+
+CATALOGUE = "malls"  # the one partition of the byCatalogue index
+
+
+def mall_item(mall: Mall) -> dict[str, Any]:
+    return model_item(mall, catalogue=CATALOGUE)
 
 
 def mall_from_item(item: dict[str, Any]) -> Mall:
@@ -26,17 +35,15 @@ class MallRepository:
         self.table_name = table_name
 
     def all(self) -> list[Mall]:
-        """The whole catalogue: a few dozen malls at most, read in one or two pages."""
-        items: list[dict[str, Any]] = []
-        query: dict[str, Any] = {"TableName": self.table_name}
-        while True:
-            page = self._client.scan(**query)
-            items += page["Items"]
-            if "LastEvaluatedKey" not in page:
-                break
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        malls = unreadable.read_all(mall_from_item, items)
-        return sorted(malls, key=lambda mall: mall.mall_id)
+        """The whole catalogue, by id: one partition of the byCatalogue index, never a Scan."""
+        items = all_items(
+            self._client,
+            TableName=self.table_name,
+            IndexName="byCatalogue",
+            KeyConditionExpression="catalogue = :malls",
+            ExpressionAttributeValues={":malls": {"S": CATALOGUE}},
+        )
+        return unreadable.read_all(mall_from_item, items)
 
     def get(self, mall_id: str) -> Mall | None:
         item = self._client.get_item(
@@ -47,21 +54,13 @@ class MallRepository:
     def put(self, mall: Mall) -> bool:
         """Stores the mall; whether it is new."""
         old = self._client.put_item(
-            TableName=self.table_name, Item=model_item(mall), ReturnValues="ALL_OLD"
+            TableName=self.table_name, Item=mall_item(mall), ReturnValues="ALL_OLD"
         ).get("Attributes")
         return not old
 
     def add_if_absent(self, mall: Mall) -> bool:
         """Stores the mall unless one has its id (ops may have changed it); whether it did."""
-        try:
-            self._client.put_item(
-                TableName=self.table_name,
-                Item=model_item(mall),
-                ConditionExpression="attribute_not_exists(mallId)",
-            )
-        except self._client.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+        return put_new(self._client, self.table_name, mall_item(mall), "mallId") is None
 
 
 class RetailerRepository:

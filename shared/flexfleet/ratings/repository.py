@@ -18,7 +18,7 @@ from flexfleet.dynamodb.attribute_values import from_item as plain_item
 from flexfleet.dynamodb.attribute_values import to_item as attribute_item
 from flexfleet.dynamodb.cursors import decode_cursor, encode_cursor
 from flexfleet.dynamodb.day_index import day_bucket
-from flexfleet.dynamodb.pages import put_new
+from flexfleet.dynamodb.pages import batch_get, put_new
 from flexfleet.dynamodb.unreadable import UnreadableItem
 from flexfleet.ratings.config import RATING_RETENTION
 from flexfleet.ratings.model import Dispute, DriverResponse, Exclusion, Rating
@@ -78,16 +78,13 @@ class RatingRepository:
     # ------------------------------------------------------------ ratings
     def delivery_and_rating(self, delivery_id: str) -> tuple[Delivery | None, Rating | None]:
         """A delivery and its rating, in one BatchGetItem."""
-        request: dict[str, Any] = {
-            self._deliveries_table_name: {"Keys": [{"deliveryId": {"S": delivery_id}}]},
-            self.table_name: {"Keys": [{"ratingId": {"S": delivery_id}}]},
-        }
-        found: dict[str, list[dict[str, Any]]] = {}
-        while request:
-            page = self._client.batch_get_item(RequestItems=request)
-            for table, items in page["Responses"].items():
-                found.setdefault(table, []).extend(items)
-            request = dict(page.get("UnprocessedKeys") or {})
+        found = batch_get(
+            self._client,
+            {
+                self._deliveries_table_name: [{"deliveryId": {"S": delivery_id}}],
+                self.table_name: [{"ratingId": {"S": delivery_id}}],
+            },
+        )
         deliveries = found.get(self._deliveries_table_name) or []
         ratings = found.get(self.table_name) or []
         return (
