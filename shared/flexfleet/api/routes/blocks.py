@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
@@ -13,6 +13,7 @@ from flexfleet import composition
 from flexfleet.api.caller import CurrentCaller
 from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
+from flexfleet.api.responses import created_or_found
 from flexfleet.api_model import UtcDatetime
 from flexfleet.blocks import config
 from flexfleet.blocks.model import (
@@ -37,10 +38,6 @@ router = http_router()
 Service = Annotated[BlockService, Depends(composition.block_service)]
 BlockId = Annotated[Identifier, Path()]
 DriverId = Annotated[Identifier, Path()]
-
-
-def _json(status: int, body: BlockOut | BookingOut) -> Response[BlockOut | BookingOut]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
 @router.get(
@@ -77,7 +74,7 @@ def publish_block(
     block, created = service.publish(caller, request)
     if created:
         count(Metric.BLOCKS_PUBLISHED)
-    return _json(201 if created else 200, block)
+    return created_or_found(block, created)
 
 
 @router.get(
@@ -148,7 +145,7 @@ def accept_block(
         raise
     if created:
         count(Metric.BLOCKS_ACCEPTED)
-    return _json(201 if created else 200, booking)
+    return created_or_found(booking, created)
 
 
 @router.post(

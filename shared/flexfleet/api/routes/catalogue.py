@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
@@ -12,6 +12,7 @@ from flexfleet import composition
 from flexfleet.api.caller import CurrentCaller
 from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
+from flexfleet.api.responses import created_or_found
 from flexfleet.ids import Identifier
 from flexfleet.malls.model import Mall, MallDetails, MallList, Retailer, RetailerDetails
 from flexfleet.malls.service import CatalogueService
@@ -19,14 +20,6 @@ from flexfleet.malls.service import CatalogueService
 router = http_router()
 
 Service = Annotated[CatalogueService, Depends(composition.catalogue_service)]
-
-
-def _created_or_replaced(body: Mall | Retailer, created: bool) -> Response[Mall | Retailer]:
-    return Response(
-        status_code=201 if created else 200,
-        content_type=content_types.APPLICATION_JSON,
-        body=body,
-    )
 
 
 @router.get(
@@ -55,7 +48,7 @@ def put_mall(
     caller: CurrentCaller,
 ) -> Response[Mall | Retailer]:
     mall, created = service.put_mall(caller, mallId, details)
-    return _created_or_replaced(mall, created)
+    return created_or_found(mall, created)
 
 
 @router.put(
@@ -78,7 +71,7 @@ def onboard_retailer(
     caller: CurrentCaller,
 ) -> Response[Mall | Retailer]:
     retailer, created = service.onboard(caller, retailerId, details)
-    return _created_or_replaced(retailer, created)
+    return created_or_found(retailer, created)
 
 
 @router.get(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
@@ -12,6 +12,7 @@ from flexfleet import composition
 from flexfleet.api.caller import CurrentCaller
 from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
+from flexfleet.api.responses import created_or_found
 from flexfleet.clock import CLOCK_SKEW
 from flexfleet.deliveries.model import Delivery, DeliveryForDriver, DeliveryReport
 from flexfleet.deliveries.service import DeliveryService
@@ -46,11 +47,7 @@ def record_delivery(
     delivery, created = service.record(caller, report)
     if created:
         count(Metric.DELIVERIES_RECORDED)
-    return Response(
-        status_code=201 if created else 200,
-        content_type=content_types.APPLICATION_JSON,
-        body=delivery,
-    )
+    return created_or_found(delivery, created)
 
 
 @router.get(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
@@ -13,6 +13,7 @@ from flexfleet import composition
 from flexfleet.api.caller import CurrentCaller
 from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
+from flexfleet.api.responses import created_or_found
 from flexfleet.geo import Point
 from flexfleet.ids import Identifier
 from flexfleet.metrics import Metric, count
@@ -59,11 +60,7 @@ def place_order(
     order, created = service.place(caller, request)
     if created:
         count(Metric.ORDERS_PLACED)
-    return Response(
-        status_code=201 if created else 200,
-        content_type=content_types.APPLICATION_JSON,
-        body=order,
-    )
+    return created_or_found(order, created)
 
 
 @router.get(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
@@ -12,6 +12,7 @@ from flexfleet import composition
 from flexfleet.api.caller import CurrentCaller
 from flexfleet.api.exception_handlers import documented
 from flexfleet.api.resolver import http_router
+from flexfleet.api.responses import created_or_found
 from flexfleet.ids import Identifier
 from flexfleet.metrics import Metric, count
 from flexfleet.standing.review import ReviewDecision, ReviewDecisionRequest
@@ -73,8 +74,4 @@ def review_decision(
     decision, created = service.decide(caller, driverId, request)
     if created:
         count(Metric.REVIEW_DECISIONS)
-    return Response(
-        status_code=201 if created else 200,
-        content_type=content_types.APPLICATION_JSON,
-        body=decision,
-    )
+    return created_or_found(decision, created)
