@@ -311,6 +311,29 @@ class BlockRepository:
                 found[driver] = (standing, _schedule_from_item(schedules.get(driver)))
         return found
 
+    def driver_context(self, driver_id: str) -> tuple[dict[str, Any] | None, list[str], Schedule]:
+        """A driver's standing item, preferred malls and schedule, read in one request."""
+        key = {"driverId": {"S": driver_id}}
+        found = batch_get(
+            self._client,
+            {
+                self.tables.standing: [key],
+                self.tables.drivers: [
+                    {**key, "entry": {"S": PREFERENCES}},
+                    {**key, "entry": {"S": SCHEDULE}},
+                ],
+            },
+            consistent=True,
+        )
+        standing = found.get(self.tables.standing, [])
+        entries = {i["entry"]["S"]: i for i in found.get(self.tables.drivers, [])}
+        preferences = plain_item(entries[PREFERENCES]) if PREFERENCES in entries else {}
+        return (
+            plain_item(standing[0]) if standing else None,
+            [str(mall) for mall in preferences.get("mallIds", [])],
+            _schedule_from_item(entries.get(SCHEDULE)),
+        )
+
     def standing_of(self, driver_id: str) -> dict[str, Any] | None:
         item = self._client.get_item(
             TableName=self.tables.standing, Key={"driverId": {"S": driver_id}}

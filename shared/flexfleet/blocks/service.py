@@ -75,6 +75,9 @@ class BlockStore(Protocol):
         self, driver_ids: list[str]
     ) -> dict[str, tuple[dict[str, Any] | None, Schedule]]: ...
     def standing_of(self, driver_id: str) -> dict[str, Any] | None: ...
+    def driver_context(
+        self, driver_id: str
+    ) -> tuple[dict[str, Any] | None, list[str], Schedule]: ...
     def accept_context(self, block: Block, driver_id: str) -> AcceptContext: ...
     def book(
         self,
@@ -274,16 +277,16 @@ class BlockService:
 
     def offers(self, caller: Caller, driver_id: str) -> OfferList:
         """The blocks the driver may accept now: reserved offers first, then the pool, at the
-        driver's preferred malls only. Queries: the standing item, the preferences, the pending
-        reserved offers, the schedule, and one per preferred mall, bounded by that mall's upcoming
-        blocks: never a read per block, and nothing of the other malls."""
+        driver's preferred malls only. Reads: the driver's standing, preferences and schedule in
+        one batch, the pending reserved offers, and one query per preferred mall, bounded by that
+        mall's upcoming blocks: never a read per block, and nothing of the other malls."""
         self._own_driver_record(caller, driver_id)
         now = self._clock()
-        standing = self._standing_of(driver_id, self._blocks.standing_of(driver_id))
+        standing_item, malls, schedule = self._blocks.driver_context(driver_id)
+        standing = self._standing_of(driver_id, standing_item)
         if standing.deactivated:
             return OfferList(driver_id=driver_id, tier=standing.tier.label, offers=[])
-        malls = self._blocks.preferred_malls(driver_id)
-        holding = set(self._blocks.schedule(driver_id).held)
+        holding = set(schedule.held)
         upcoming = {
             block.block_id: block
             for mall in malls

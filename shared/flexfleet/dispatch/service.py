@@ -56,9 +56,14 @@ class DispatchService:
         self._clock = clock
 
     def run_all(self) -> DispatchOutcome:
-        return self.run([mall.mall_id for mall in self._malls.all()])
+        """Every mall of the catalogue, as read in one query."""
+        outcome = DispatchOutcome()
+        for mall in self._malls.all():
+            self._run_mall(mall, outcome)
+        return outcome
 
     def run(self, mall_ids: Sequence[str]) -> DispatchOutcome:
+        """The malls a stream batch touched."""
         outcome = DispatchOutcome()
         for mall_id in sorted(set(mall_ids)):
             mall = self._malls.get(mall_id)
