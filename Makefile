@@ -123,8 +123,9 @@ mdrp: install ## replay one MDRP instance into the evaluator's solution files: m
 
 MDRP_DIR ?= ../shared/mdrp/instances
 MDRP_FILTER ?=
-bench-dispatch: install $(UV) ## every MDRP instance, the official evaluator, and the averages: MDRP_FILTER=o50
-	UV=$(UV) PYTHONPATH=shared $(BIN)/python -m tests.bench.mdrp bench $(MDRP_DIR) --policy $(POLICY) --filter "$(MDRP_FILTER)"
+MDRP_JOBS ?= 2
+bench-dispatch: install $(UV) ## the engine and the greedy baseline on every MDRP instance, checked, with a CSV and a chart: MDRP_FILTER=o50
+	UV=$(UV) PYTHONPATH=shared $(BIN)/python -m tests.bench.mdrp bench $(MDRP_DIR) --filter "$(MDRP_FILTER)" --jobs $(MDRP_JOBS) $(ARGS)
 
 bench: install ## print cold start, gateway overhead and stream latency figures
 	PYTHONPATH=shared $(BIN)/python -m tests.bench $(ARGS)

@@ -1,19 +1,19 @@
-"""`python -m tests.bench.mdrp replay INSTANCE OUT`: replay one MDRP instance and write the
-evaluator's three solution files into OUT, with the figures; `bench DIR`: every instance."""
+"""`python -m tests.bench.mdrp replay INSTANCE OUT`: replay one MDRP instance through a policy and
+write the evaluator's three solution files into OUT, with the figures; `bench DIR`: every
+instance, through the engine and the greedy baseline, with the evaluator, a CSV and a chart."""
 
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import asdict
 from pathlib import Path
 
 from tests.bench.mdrp.bench import run
-from tests.bench.mdrp.greedy import greedy
 from tests.bench.mdrp.instance import read_instance
+from tests.bench.mdrp.policies import POLICIES, load_policy
 from tests.bench.mdrp.simulate import replay
 from tests.bench.mdrp.solution import figures, write_solution
-
-POLICIES = {"greedy": greedy}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,13 +26,29 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--cadence", type=int, default=1, help="minutes between rounds")
     every = commands.add_parser("bench", help="every instance under DIR, with the evaluator")
     every.add_argument("directory", type=Path)
-    every.add_argument("--policy", choices=sorted(POLICIES), default="greedy")
+    every.add_argument(
+        "--engine", choices=sorted(POLICIES), default="engine", help="the policy set beside greedy"
+    )
     every.add_argument("--filter", default="", help="only instances whose name holds this")
     every.add_argument("--no-evaluator", action="store_true", help="the project's checker only")
+    every.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="instances replayed at once, each in its own process (default: 2, or 1 on 1 core)",
+    )
+    every.add_argument(
+        "--chart",
+        type=Path,
+        help="where the PNG goes, the CSV beside it (default: docs/dispatch-benchmark.png for "
+        "every instance, .local/mdrp/ for a --filter subset)",
+    )
     args = parser.parse_args(argv)
     if args.command == "bench":
-        return run(args.directory, POLICIES[args.policy], args.filter, not args.no_evaluator)
-    result = replay(read_instance(args.instance), POLICIES[args.policy], args.cadence)
+        return run(
+            args.directory, args.engine, args.filter, not args.no_evaluator, args.jobs, args.chart
+        )
+    result = replay(read_instance(args.instance), load_policy(args.policy), args.cadence)
     write_solution(result, args.out)
     for name, value in asdict(figures(result)).items():
         print(f"{name:24} {value:.2f}" if isinstance(value, float) else f"{name:24} {value}")
