@@ -1,0 +1,47 @@
+"""Every parameter of the dispatch engine, in one place, with why it has its value.
+
+The README's "Dispatch engine" section explains the policy; tune it here only, and judge a
+change with `make bench-dispatch`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Policy:
+    # --- Candidates: who is considered for what --------------------------------------------
+    # A driver further than this from a store, in travel minutes, is not a candidate for it:
+    # the spatial grid never looks beyond, and such a trip would waste more than it saves.
+    reach: float = 30.0
+    # Drivers who come free within this many minutes are planned for now, so that an order
+    # can wait for the right driver rather than take a worse one who is idle.
+    horizon: float = 20.0
+
+    # --- Bundles ---------------------------------------------------------------------------
+    # At most this many orders of one store in one trip.
+    max_bundle: int = 3
+    # Orders are bundled only if they become ready within this many minutes of each other.
+    bundle_window: float = 10.0
+
+    # --- Costs, in minutes of click-to-door ------------------------------------------------
+    # Each order left unplanned in a round costs this much, plus `age_weight` for each minute
+    # it has waited since placement: the solver serves every order it can, oldest first.
+    hold: float = 1000.0
+    age_weight: float = 1.0
+    # A minute of a driver's empty travel to the store costs this much: drive less, so that
+    # the next order finds a driver nearby.
+    empty_travel: float = 0.2
+    # Tier priority: a driver one tier better wins a tie with a worse one unless they cost
+    # this many minutes more (two tiers better: twice this).
+    tier_tolerance: float = 2.0
+
+    # --- Commitment ------------------------------------------------------------------------
+    # A planned trip is committed only once its driver must set off within this many minutes
+    # to reach the store by the time the bundle is ready; until then it is held, so that a
+    # later order or a driver coming free can still change the plan.
+    commit_slack: float = 2.0
+
+
+DEFAULT = Policy()
