@@ -83,9 +83,10 @@ sam-validate: $(UV)
 	$(UV) tool run --quiet --python $(PYTHON) --from $(SAM_CLI) sam validate --lint --region us-east-1 --template template.yaml
 
 # No Docker here: sam build runs pip on this x86_64 host with the template's python3.13, and for
-# arm64 it downloads the manylinux aarch64 wheels. The layer is then checked for pydantic-core's
-# aarch64 extension, so a wheel for the wrong machine cannot slip through.
+# arm64 it downloads the manylinux aarch64 wheels. The layers are then checked for pydantic-core's
+# and numpy's aarch64 extensions, so a wheel for the wrong machine cannot slip through.
 LAYER_BUILD := .aws-sam/build/SharedLayer/python
+SOLVER_BUILD := .aws-sam/build/SolverLayer/python
 sam-build: $(UV) requirements-check
 	@if [ -z "$(PY313)" ]; then \
 	  echo "SKIPPED: sam build: no working python3.13 (the template's runtime) on PATH or under ~/.pyenv/versions"; \
@@ -97,6 +98,11 @@ sam-build: $(UV) requirements-check
 	  if find $(LAYER_BUILD) -name '*x86_64*.so' | grep -q .; then \
 	    echo "sam build: SharedLayer holds x86_64 extensions:"; find $(LAYER_BUILD) -name '*x86_64*.so'; exit 1; \
 	  fi; \
+	  ls $(SOLVER_BUILD)/numpy/_core/_multiarray_umath.cpython-313-aarch64-linux-gnu.so >/dev/null \
+	    || { echo "sam build: SolverLayer has no aarch64 numpy for python3.13"; exit 1; }; \
+	  if find $(SOLVER_BUILD) -name '*x86_64*.so' | grep -q .; then \
+	    echo "sam build: SolverLayer holds x86_64 extensions:"; find $(SOLVER_BUILD) -name '*x86_64*.so'; exit 1; \
+	  fi; \
 	fi
 
 # The layer's requirements are exported from uv.lock, never written by hand: the project's
@@ -107,12 +113,17 @@ sam-build: $(UV) requirements-check
 RUNTIME_PROVIDED := botocore urllib3 python-dateutil six
 EXPORT_REQUIREMENTS := $(UV) export --locked --no-default-groups --no-hashes --no-header --no-annotate --quiet \
   $(foreach package,$(RUNTIME_PROVIDED),--no-emit-package $(package))
-requirements: $(UV) ## regenerate shared/requirements.txt from uv.lock
+# The solver layer (layers/solver, DispatchFunction's alone) holds the `solver` group only.
+EXPORT_SOLVER := $(UV) export --locked --only-group solver --no-hashes --no-header --no-annotate --quiet
+requirements: $(UV) ## regenerate shared/ and layers/solver/requirements.txt from uv.lock
 	$(EXPORT_REQUIREMENTS) -o shared/requirements.txt
+	$(EXPORT_SOLVER) -o layers/solver/requirements.txt
 
 requirements-check: $(UV)
 	@diff -u shared/requirements.txt <($(EXPORT_REQUIREMENTS)) \
 	  || { echo "shared/requirements.txt is stale: run make requirements"; exit 1; }
+	@diff -u layers/solver/requirements.txt <($(EXPORT_SOLVER)) \
+	  || { echo "layers/solver/requirements.txt is stale: run make requirements"; exit 1; }
 
 # The MDRP data and evaluator are not part of the project: see README "Dispatch benchmark".
 INSTANCE ?= ../shared/mdrp/instances/0o50t100s1p100

@@ -214,7 +214,9 @@ def order_service() -> OrderService:
 
 @cache
 def dispatch_service() -> DispatchService:
-    from flexfleet.dispatch.repository import DispatchRepository
+    # The engine brings numpy and scipy (the solver layer): only this provider imports it.
+    from flexfleet.dispatch.engine import decide
+    from flexfleet.dispatch.repository import DispatchRepository, MallLeases
     from flexfleet.dispatch.service import DispatchService
     from flexfleet.standing.review import driver_standing
 
@@ -222,4 +224,5 @@ def dispatch_service() -> DispatchService:
     store = DispatchRepository(
         dynamodb(), orders(), settings.bookings_table_name, settings.standing_table_name
     )
-    return DispatchService(store, malls(), driver_standing, clock=clock())
+    leases = MallLeases(dynamodb(), settings.dispatch_leases_table_name)
+    return DispatchService(store, leases, malls(), driver_standing, decide, clock=clock())

@@ -1,5 +1,5 @@
-"""Points on the Earth and the great-circle distance between them, for service radii and
-geofences."""
+"""Points on the Earth, the great-circle distance between them, for service radii and
+geofences, and a flat projection around a point, for dispatch's travel times."""
 
 from __future__ import annotations
 
@@ -38,3 +38,13 @@ def distance_km(a: Point, b: Point) -> float:
     dlat, dlng = radians(b.lat - a.lat), radians(b.lng - a.lng)
     h = sin(dlat / 2) ** 2 + cos(radians(a.lat)) * cos(radians(b.lat)) * sin(dlng / 2) ** 2
     return 2 * EARTH_RADIUS_KM * asin(min(1.0, sqrt(h)))
+
+
+def metres_east_north(origin: Point, point: Point) -> tuple[float, float]:
+    """Where `point` lies from `origin`, in metres east and north, on the equirectangular
+    projection around the origin: within 0.1% of the great-circle distance across a city
+    (25 km), so that dispatch can add and compare distances as on a plane."""
+    metres_per_radian = EARTH_RADIUS_KM * 1000
+    east = radians(point.lng - origin.lng) * cos(radians(origin.lat)) * metres_per_radian
+    north = radians(point.lat - origin.lat) * metres_per_radian
+    return east, north

@@ -28,7 +28,7 @@ class Metric(StrEnum):
     ORDERS_PLACED = "OrdersPlaced"
     ORDER_TRANSITIONS = "OrderTransitions"  # cancel, pickup, delivery
     ORDERS_ASSIGNED = "OrdersAssigned"  # by dispatch
-    ORDERS_FLAGGED = "OrdersFlagged"  # unassignable, with a reason for ops
+    ORDERS_FLAGGED = "OrdersFlagged"  # left unassigned with a new reason, which ops see
     DISPATCH_RACES_LOST = "DispatchRacesLost"  # an assignment another run or change got to first
     BLOCKS_PUBLISHED = "BlocksPublished"
     BLOCKS_ACCEPTED = "BlocksAccepted"

@@ -71,3 +71,4 @@ class OrdersSettings(CatalogueSettings, DeliveriesSettings):
 
 class DispatchSettings(OrdersSettings):
     standing_table_name: str
+    dispatch_leases_table_name: str

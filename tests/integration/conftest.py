@@ -14,7 +14,8 @@ from flexfleet.blocks.service import BlockService
 from flexfleet.clock import Clock
 from flexfleet.deliveries.repository import DeliveryRepository
 from flexfleet.deliveries.service import DeliveryService
-from flexfleet.dispatch.repository import DispatchRepository
+from flexfleet.dispatch.engine import decide
+from flexfleet.dispatch.repository import DispatchRepository, MallLeases
 from flexfleet.dispatch.service import DispatchService
 from flexfleet.malls.repository import MallRepository, RetailerRepository
 from flexfleet.malls.service import CatalogueService
@@ -109,16 +110,15 @@ class World:
             stack.table_name("BookingsTable"),
         )
         self.orders = OrderService(self.order_repository, self.catalogue, clock)
+        self.dispatch_repository = DispatchRepository(
+            self.client,
+            self.order_repository,
+            stack.table_name("BookingsTable"),
+            stack.table_name("StandingTable"),
+        )
+        self.leases = MallLeases(self.client, stack.table_name("DispatchLeasesTable"))
         self.dispatch = DispatchService(
-            DispatchRepository(
-                self.client,
-                self.order_repository,
-                stack.table_name("BookingsTable"),
-                stack.table_name("StandingTable"),
-            ),
-            self.malls,
-            driver_standing,
-            clock=clock,
+            self.dispatch_repository, self.leases, self.malls, driver_standing, decide, clock
         )
 
 

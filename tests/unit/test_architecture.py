@@ -52,9 +52,18 @@ FEATURE_DEPENDENCIES = {
     ("retail", "malls"): {"retail/service.py"},
     ("retail", "deliveries"): {"retail/repository.py", "retail/service.py"},
     ("retail", "blocks"): {"retail/repository.py"},
-    # Dispatch matches a mall's waiting orders with its bookings on duty.
-    ("dispatch", "retail"): {"dispatch/repository.py", "dispatch/service.py"},
-    ("dispatch", "blocks"): {"dispatch/repository.py", "dispatch/service.py"},
+    # Dispatch matches a mall's waiting orders with its bookings on duty, and states them in
+    # the engine's terms with retail's speed and service times.
+    ("dispatch", "retail"): {
+        "dispatch/repository.py",
+        "dispatch/service.py",
+        "dispatch/mall_state.py",
+    },
+    ("dispatch", "blocks"): {
+        "dispatch/repository.py",
+        "dispatch/service.py",
+        "dispatch/mall_state.py",
+    },
     ("dispatch", "malls"): {"dispatch/service.py"},
 }
 
@@ -107,11 +116,15 @@ def test_the_declared_feature_dependencies_have_no_cycle() -> None:
     assert {(b, a) for a, b in pairs} & pairs == set()
 
 
+SOLVER = ("numpy", "scipy")  # the solver layer's, which only DispatchFunction takes
+
+
 def loaded_on_import(module: str) -> dict[str, object]:
-    """Imports a handler in a fresh interpreter: the flexfleet modules it loads, and every call
-    flexfleet or the function made at import time to read the clock."""
+    """Imports a handler in a fresh interpreter: the flexfleet and solver modules it loads, and
+    every call flexfleet or the function made at import time to read the clock."""
     probe = f"""
 import json, sys
+SOLVER = {SOLVER!r}
 clock_reads, environment_reads = [], []
 readers = ("now", "utcnow", "time", "time_ns", "today")
 environ = ("__getitem__", "getenv", "__iter__", "__contains__")
@@ -135,6 +148,7 @@ sys.setprofile(watch)
 import {module}
 sys.setprofile(None)
 print(json.dumps({{"modules": sorted(m for m in sys.modules if m.startswith("flexfleet")),
+                   "solver": sorted(m for m in sys.modules if m.split(".")[0] in SOLVER),
                    "clock_reads": clock_reads, "environment_reads": environment_reads}}))
 """
     result = subprocess.run(
@@ -169,3 +183,21 @@ def test_the_read_only_standing_api_loads_no_ratings_or_deliveries_code() -> Non
     features = {m.split(".")[1] for m in modules if m.startswith("flexfleet.")}
     assert features & {"ratings", "deliveries"} == set()
     assert "flexfleet.standing.projector" not in modules
+
+
+@pytest.mark.parametrize("handler", [h for h in HANDLERS if h != "functions.dispatch.app"])
+def test_no_function_but_dispatch_loads_numpy_or_scipy_at_import(handler: str) -> None:
+    """They are in the solver layer, which only DispatchFunction has: another function that
+    loaded them would fail in Lambda, and pay for them at every cold start."""
+    loaded = loaded_on_import(handler)
+
+    modules = loaded["modules"]
+    assert isinstance(modules, list)
+    assert loaded["solver"] == []
+    assert [m for m in modules if m.startswith("flexfleet.dispatch")] == []
+
+
+def test_only_the_dispatch_provider_imports_the_engine_outside_dispatch() -> None:
+    importers = {m for m, names in MODULES.items() if "flexfleet.dispatch.engine" in names}
+
+    assert {m for m in importers if not m.startswith("dispatch/")} == {"composition.py"}

@@ -260,15 +260,19 @@ def test_the_user_pool_outlives_the_stack_and_refuses_deletion(template: Templat
 def no_tools_env(tmp_path: Path) -> tuple[dict[str, str], Path]:
     """An environment where sam cannot be reached and uv is a stub that records its calls.
 
-    The stub answers `uv export` with the committed requirements, so requirements-check
-    passes and only the python3.13 rule decides. Credentials are dummies: nothing may reach AWS.
+    The stub answers `uv export` with the committed requirements (the solver group's for the
+    solver layer), so requirements-check passes and only the python3.13 rule decides.
+    Credentials are dummies: nothing may reach AWS.
     """
     calls = tmp_path / "uv-calls.log"
     stub = tmp_path / "uv"
     stub.write_text(
         "#!/bin/sh\n"
         f'echo "$*" >> "{calls}"\n'
-        f'if [ "$1" = export ]; then cat "{ROOT / "shared" / "requirements.txt"}"; fi\n',
+        'if [ "$1" = export ]; then case "$*" in\n'
+        f'  *"--only-group solver"*) cat "{ROOT / "layers" / "solver" / "requirements.txt"}" ;;\n'
+        f'  *) cat "{ROOT / "shared" / "requirements.txt"}" ;;\n'
+        "esac; fi\n",
         encoding="utf-8",
     )
     stub.chmod(0o755)

@@ -121,9 +121,19 @@ class Booking(ApiModel):
         default=None, description="forfeited within the notice: counts against reliability"
     )
     no_show_at: UtcDatetime | None = None
-    current_order_id: Identifier | None = None
+    current_order_ids: frozenset[Identifier] = Field(
+        default=frozenset(),
+        description="the orders the driver holds: one trip's bundle, from one store; the "
+        "driver is free once the last of them ends",
+    )
+    busy_until: UtcDatetime | None = Field(
+        default=None, description="while holding orders: when dispatch planned the trip to end"
+    )
+    last_dropoff: Point | None = Field(
+        default=None, description="where the driver's current or last trip ends"
+    )
     freed_at: UtcDatetime | None = Field(
-        default=None, description="when the driver's last order ended: dispatch's free-longest"
+        default=None, description="when one of the driver's orders last ended"
     )
     tips: Dollars = Decimal("0.00")
     orders_delivered: int = 0

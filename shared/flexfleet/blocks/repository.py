@@ -82,8 +82,13 @@ def block_item(block: Block) -> dict[str, Any]:
 
 def booking_item(booking: Booking) -> dict[str, Any]:
     # Tips are a number, so that a delivery can ADD to them; onDutyMall puts a checked-in
-    # booking in the index that dispatch reads, until its block ends.
-    extra: dict[str, Any] = {"tips": booking.tips}
+    # booking in the index that dispatch reads, until its block ends. The orders held are a
+    # string set, so that an order's end can DELETE itself from it; DynamoDB drops the set with
+    # its last member, and a booking without one holds no work.
+    extra: dict[str, Any] = {
+        "tips": booking.tips,
+        "currentOrderIds": set(booking.current_order_ids) or None,
+    }
     if booking.status == "checked_in":
         extra["onDutyMall"] = booking.mall_id
     return model_item(booking, **extra)

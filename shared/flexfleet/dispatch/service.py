@@ -1,23 +1,42 @@
-"""A dispatch run for one mall: read its waiting orders and drivers on duty, let the rule decide,
-and write each assignment and flag under its condition."""
+"""A dispatch run for one mall: under the mall's lease, read its waiting orders and drivers on
+duty, let the engine decide, write each trip under its conditions, and note why each order left
+waits."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from flexfleet.blocks.model import Booking
 from flexfleet.clock import Clock, utc_now
-from flexfleet.dispatch.first_ready import first_ready_first_assigned
-from flexfleet.dispatch.model import DriverOnDuty, Plan, WaitingOrder
+from flexfleet.dispatch.mall_state import (
+    METRES_PER_MINUTE,
+    SERVICE,
+    OnDuty,
+    drivers,
+    moment_at,
+    one_booking_each,
+    open_orders,
+)
+from flexfleet.dispatch.state import Decision, Driver, OpenOrder, Service
+from flexfleet.dispatch.travel import StraightLine
+from flexfleet.geo import Point
 from flexfleet.malls.model import Mall
-from flexfleet.retail.estimates import dispatch_time
-from flexfleet.retail.model import Order, Unassignable
+from flexfleet.retail.model import Order, Unassigned
 from flexfleet.tiers import StandingOf
 
-Rule = Callable[[Sequence[WaitingOrder], Sequence[DriverOnDuty], datetime], Plan]
+# How long a run may hold a mall. Longer than the DispatchFunction's 60-second timeout (a test
+# holds them to it), so that a live run never loses its lease, and short, so that a run that
+# died holding one delays the mall by a minute or two, not more.
+LEASE = timedelta(seconds=90)
+# A drivers_busy reason is written again only when its `until` moves by more than this: a late
+# driver's free time creeps forward every minute, and ops need the reason, not each minute.
+UNTIL_MOVES = timedelta(minutes=5)
+
+Decide = Callable[[list[OpenOrder], list[Driver], float, Service, StraightLine], Decision]
 
 
 class Catalogue(Protocol):
@@ -29,31 +48,47 @@ class DispatchStore(Protocol):
     def waiting(self, mall_id: str) -> list[Order]: ...
     def on_duty(self, mall_id: str, now: datetime) -> list[Booking]: ...
     def standing_items(self, driver_ids: list[str]) -> dict[str, dict[str, Any]]: ...
-    def assign(self, order: Order, assigned: Order) -> bool: ...
-    def flag(self, order: Order, flagged: Order) -> bool: ...
+    def assign(
+        self,
+        booking: Booking,
+        placed: list[Order],
+        assigned: list[Order],
+        busy_until: datetime,
+        last_dropoff: Point,
+    ) -> bool: ...
+    def note_unassigned(self, order_id: str, unassigned: Unassigned | None) -> bool: ...
+
+
+class Leases(Protocol):
+    def take(self, mall_id: str, holder: str, now: datetime, until: datetime) -> bool: ...
+    def give_back(self, mall_id: str, holder: str) -> None: ...
 
 
 @dataclass
 class DispatchOutcome:
-    assigned: int = 0
-    flagged: int = 0
-    lost_races: int = 0  # assignments another run or a client's change got to first
+    assigned: int = 0  # orders
+    flagged: int = 0  # orders whose reason for waiting was written (a new or a changed one)
+    lost_races: int = 0  # trips another run or a client's change got to first
+    skipped: int = 0  # malls another run was dispatching: the next run takes them
 
 
 class DispatchService:
     def __init__(
         self,
         store: DispatchStore,
+        leases: Leases,
         malls: Catalogue,
         standing_of: StandingOf,
-        rule: Rule = first_ready_first_assigned,
+        decide: Decide,
         clock: Clock = utc_now,
     ) -> None:
         self._store = store
+        self._leases = leases
         self._malls = malls
         self._standing_of = standing_of
-        self._rule = rule
+        self._decide = decide
         self._clock = clock
+        self._travel = StraightLine(METRES_PER_MINUTE)
 
     def run_all(self) -> DispatchOutcome:
         """Every mall of the catalogue, as read in one query."""
@@ -72,58 +107,100 @@ class DispatchService:
         return outcome
 
     def _run_mall(self, mall: Mall, outcome: DispatchOutcome) -> None:
-        now = self._clock()
-        orders = {o.order_id: o for o in self._store.waiting(mall.mall_id)}
-        if not orders:
+        # A mall with nothing waiting costs one query, and no lease.
+        waiting = self._store.waiting(mall.mall_id)
+        if not waiting:
             return
-        free = [
-            b
-            for b in self._store.on_duty(mall.mall_id, now)
-            if b.current_order_id is None and b.start <= now
-        ]
-        # A driver deactivated after a review takes no more work, whatever blocks they hold.
-        standings = self._store.standing_items([b.driver_id for b in free])
-        drivers = [
-            DriverOnDuty(
-                driver_id=b.driver_id,
-                block_id=b.block_id,
-                waiting_since=b.freed_at or b.checked_in_at or b.start,
-                block_end=b.end,
-            )
-            for b in free
-            if not self._standing_of(b.driver_id, standings.get(b.driver_id)).deactivated
-        ]
-        waiting = [
-            WaitingOrder(
-                order_id=o.order_id,
-                ready_at=o.ready_at,
-                deliver_by=o.deliver_by,
-                trip=dispatch_time(mall.location, o.dropoff),
-                flagged=o.unassignable.reason if o.unassignable else None,
-            )
-            for o in orders.values()
-        ]
-        plan = self._rule(waiting, drivers, now)
-        for assignment in plan.assignments:
-            order = orders[assignment.order_id]
-            assigned = order.model_copy(
-                update={
-                    "status": "assigned",
-                    "driver_id": assignment.driver_id,
-                    "block_id": assignment.block_id,
-                    "assigned_at": now,
-                    "status_changed_at": now,
-                    "unassignable": None,
-                }
-            )
-            if self._store.assign(order, assigned):
-                outcome.assigned += 1
+        holder, now = uuid.uuid4().hex, self._clock()
+        if not self._leases.take(mall.mall_id, holder, now, now + LEASE):
+            outcome.skipped += 1
+            return
+        try:
+            self._dispatch(mall, waiting, now, outcome)
+        finally:
+            self._leases.give_back(mall.mall_id, holder)
+
+    def _dispatch(
+        self, mall: Mall, waiting: list[Order], now: datetime, outcome: DispatchOutcome
+    ) -> None:
+        orders = {o.order_id: o for o in waiting}
+        bookings = one_booking_each(self._on_duty(mall, now))
+        decision = self._decide(
+            open_orders(mall.location, waiting, now),
+            drivers(mall.location, bookings.values(), now),
+            0.0,
+            SERVICE,
+            self._travel,
+        )
+        for trip in decision.assignments:
+            booking = bookings[trip.driver_id].booking
+            placed = [orders[order_id] for order_id in trip.order_ids]
+            assigned = [
+                o.model_copy(
+                    update={
+                        "status": "assigned",
+                        "driver_id": booking.driver_id,
+                        "block_id": booking.block_id,
+                        "assigned_at": now,
+                        "status_changed_at": now,
+                        "unassigned": None,
+                    }
+                )
+                for o in placed
+            ]
+            last = placed[-1].dropoff
+            if self._store.assign(
+                booking,
+                placed,
+                assigned,
+                moment_at(now, trip.free_at),
+                Point(lat=last.lat, lng=last.lng),
+            ):
+                outcome.assigned += len(placed)
             else:
                 outcome.lost_races += 1
-        for flag in plan.flags:
-            order = orders[flag.order_id]
-            flagged = order.model_copy(
-                update={"unassignable": Unassignable(reason=flag.reason, flagged_at=now)}
-            )
-            if self._store.flag(order, flagged):
+        self._left_waiting(decision, orders, now, outcome)
+
+    def _on_duty(self, mall: Mall, now: datetime) -> list[OnDuty]:
+        """Bookings checked in at the mall and not ended, with their driver's tier. A driver
+        deactivated after a review takes no more work, whatever blocks they hold."""
+        bookings = self._store.on_duty(mall.mall_id, now)
+        standings = self._store.standing_items(sorted({b.driver_id for b in bookings}))
+        on_duty = []
+        for booking in bookings:
+            standing = self._standing_of(booking.driver_id, standings.get(booking.driver_id))
+            if not standing.deactivated:
+                on_duty.append(OnDuty(booking, standing.tier))
+        return on_duty
+
+    def _left_waiting(
+        self,
+        decision: Decision,
+        orders: dict[str, Order],
+        now: datetime,
+        outcome: DispatchOutcome,
+    ) -> None:
+        """Everything done with the orders this run leaves waiting: each carries the engine's
+        reason (a held order none), written only when it changes."""
+        reasons: dict[str, Unassigned | None] = dict.fromkeys(decision.held)
+        for left in decision.unassigned:
+            until = None if left.until is None else moment_at(now, left.until)
+            reasons[left.order_id] = Unassigned(reason=left.reason, until=until, since=now)
+        for order_id, reason in reasons.items():
+            noted = orders[order_id].unassigned
+            if _same(noted, reason):
+                continue
+            if noted is not None and reason is not None and noted.reason == reason.reason:
+                reason = reason.model_copy(update={"since": noted.since})
+            if self._store.note_unassigned(order_id, reason):
                 outcome.flagged += 1
+
+
+def _same(noted: Unassigned | None, reason: Unassigned | None) -> bool:
+    if noted is None or reason is None:
+        return noted is reason
+    if noted.reason != reason.reason:
+        return False
+    if noted.until is None or reason.until is None:
+        return noted.until is reason.until
+    return abs(noted.until - reason.until) <= UNTIL_MOVES

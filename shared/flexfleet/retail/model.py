@@ -77,11 +77,23 @@ class OrderRequest(ApiModel):
         return tip
 
 
-class Unassignable(ApiModel):
-    """Why dispatch could not assign the order, as ops see it."""
+# Why dispatch left a placed order unassigned; the same three as the dispatch engine's, which
+# dispatch maps onto these (retail knows nothing of dispatch).
+UnassignedBecause = Literal["no_driver_in_reach", "drivers_busy", "past_deadline"]
 
-    reason: str
-    flagged_at: UtcDatetime
+
+class Unassigned(ApiModel):
+    """Why dispatch could not assign the order in its last run, as ops see it."""
+
+    reason: UnassignedBecause = Field(
+        description="no_driver_in_reach: no driver on duty can reach the door by deliverBy; "
+        "drivers_busy: every driver who could is busy until `until`; past_deadline: nobody, "
+        "not even a driver at the store now, can deliver it by deliverBy"
+    )
+    until: UtcDatetime | None = Field(
+        default=None, description="drivers_busy: the earliest a driver who could serve is free"
+    )
+    since: UtcDatetime = Field(description="when dispatch first gave this reason")
 
 
 class Order(OrderRequest):
@@ -101,7 +113,7 @@ class Order(OrderRequest):
     cancelled_by: str | None = None
     cause: Literal["driver", "external"] | None = None
     note: str | None = None
-    unassignable: Unassignable | None = None
+    unassigned: Unassigned | None = None
 
 
 class OrderForDriver(ApiModel):

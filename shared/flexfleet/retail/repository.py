@@ -3,8 +3,9 @@ it starts from.
 
 Sparse index attributes follow the status: `waitingMall` while the order waits for a driver
 (dispatch reads the mall's queue by readyAt), `activeDriverId` while a driver works on it (the
-driver's assignments). An order's end that frees its driver changes the driver's booking in the
-same transaction, and a delivery also records the delivery that the customer will rate.
+driver's assignments). An order's end takes it off its driver's booking in the same transaction
+(the driver is free once the booking holds none), and a delivery also records the delivery that
+the customer will rate.
 """
 
 from __future__ import annotations
@@ -151,15 +152,20 @@ class OrderRepository:
         }
 
     def _free_driver(self, order: Order, at: datetime, tips: Any = None) -> dict[str, Any]:
-        """The booking under which the order was assigned no longer carries it, and says since
-        when its driver is free."""
+        """The booking under which the order was assigned no longer carries it. Its driver is
+        free once it carries none: DynamoDB drops the emptied set, whichever of a bundle's
+        orders ends last, and in whatever order they end."""
         assert order.block_id is not None and order.driver_id is not None
-        update = "SET freedAt = :at REMOVE currentOrderId"
-        values: dict[str, Any] = {":order": {"S": order.order_id}, ":at": {"S": iso(at)}}
+        update = "SET freedAt = :at DELETE currentOrderIds :orders"
+        values: dict[str, Any] = {
+            ":order": {"S": order.order_id},
+            ":orders": {"SS": [order.order_id]},
+            ":at": {"S": iso(at)},
+        }
         if tips is not None:
             update = (
                 "SET freedAt = :at, tips = tips + :tip, ordersDelivered = ordersDelivered + :one "
-                "REMOVE currentOrderId"
+                "DELETE currentOrderIds :orders"
             )
             values |= {":tip": {"N": str(tips)}, ":one": {"N": "1"}}
         return {
@@ -167,7 +173,7 @@ class OrderRepository:
                 "TableName": self._bookings,
                 "Key": booking_key(order.block_id, order.driver_id),
                 "UpdateExpression": update,
-                "ConditionExpression": "currentOrderId = :order",
+                "ConditionExpression": "contains(currentOrderIds, :order)",
                 "ExpressionAttributeValues": values,
             }
         }

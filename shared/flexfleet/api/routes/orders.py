@@ -67,7 +67,8 @@ def place_order(
     "/retail/orders/<orderId>",
     summary="An order: its retailer and ops see it whole, its driver without the customer, its "
     "customer the status and ETA",
-    description="Ops also see why dispatch could not assign it (unassignable).",
+    description="Its retailer and ops also see why dispatch has not assigned it yet (unassigned: "
+    "no_driver_in_reach, drivers_busy until a time, or past_deadline).",
     tags=["orders"],
     responses=documented(Order | OrderForDriver | OrderForCustomer, 401, 403, 404),
 )
