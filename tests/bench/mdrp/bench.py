@@ -167,7 +167,7 @@ def run(
             outcomes += pair
             minutes, seconds = divmod(int(time.monotonic() - began), 60)
             print(f"{_row(pair)}  [{number}/{len(instances)} {minutes}:{seconds:02}]", flush=True)
-    engine_label = "engine" if used == engine else "engine (greedy stands in)"
+    engine_label = "engine" if used == "engine" else f"engine ({used} stands in)"
     _print_summary(outcomes, engine_label)
     out = chart or (CHART if not name_filter else SUBSET_CHART)
     write_csv(outcomes, out.with_suffix(".csv"), used)
