@@ -1,5 +1,6 @@
 """Dispatch: on the orders and bookings streams, for the malls a batch touches, and every minute
-for every mall. Conditional writes make a retried or overlapping run assign nothing twice."""
+for every mall. A lease per mall keeps two runs for one mall apart, and conditional writes make a
+retried or redelivered run assign nothing twice."""
 
 from __future__ import annotations
 
