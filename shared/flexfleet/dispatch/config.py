@@ -24,6 +24,11 @@ class Policy:
     max_bundle: int = 3
     # Orders are bundled only if they become ready within this many minutes of each other.
     bundle_window: float = 10.0
+    # A bundle planned to be picked up more than this many minutes after it is ready (or not
+    # planned at all) looks for a planned bundle of its store to join: drivers are short.
+    late: float = 5.0
+    # Rounds of merging and solving again, at most.
+    merge_rounds: int = 3
 
     # --- Costs, in minutes of click-to-door ------------------------------------------------
     # Each order left unplanned in a round costs this much, plus `age_weight` for each minute
@@ -33,6 +38,9 @@ class Policy:
     # A minute of a driver's empty travel to the store costs this much: drive less, so that
     # the next order finds a driver nearby.
     empty_travel: float = 0.2
+    # A dollar of pay beyond the drivers' guarantees costs this many minutes: work goes to a
+    # driver whose guaranteed pay already covers it, when that costs little delay.
+    per_dollar: float = 0.5
     # Tier priority: a driver one tier better wins a tie with a worse one unless they cost
     # this many minutes more (two tiers better: twice this).
     tier_tolerance: float = 2.0

@@ -90,7 +90,7 @@ def decide(
     decision = Decision()
     live = []
     for order in orders:
-        if _bundle((order,), now, service, travel).latest_pickup < max(
+        if bundle_of((order,), now, service, travel).latest_pickup < max(
             order.ready, now + service.pickup_before
         ):
             decision.unassigned.append(Unassigned(order.order_id, "past_deadline"))
@@ -99,15 +99,17 @@ def decide(
     if not live:
         return decision
     pool = [d for d in drivers if d.free_from <= now + policy.horizon]
-    bundles = [_bundle((order,), now, service, travel) for order in live]
-    places = _places([d.place for d in pool])
-    while True:
-        pairs = _pairs(bundles, pool, places, now, service, travel, policy)
-        matched = _solve(bundles, pool, pairs, now, policy)
+    bundles = [bundle_of((order,), now, service, travel) for order in live]
+    places = places_of([d.place for d in pool])
+    pairs = candidate_pairs(bundles, pool, places, now, service, travel, policy)
+    matched = match(bundles, pool, pairs, now, policy)
+    for _ in range(policy.merge_rounds):
         merged = _merge_unserved(bundles, matched, pairs, pool, now, service, travel, policy)
         if merged is None:
             break
         bundles = merged
+        pairs = candidate_pairs(bundles, pool, places, now, service, travel, policy)
+        matched = match(bundles, pool, pairs, now, policy)
     _commit(decision, bundles, pool, pairs, matched, now, service, policy)
     served = {o for a in decision.assignments for o in a.order_ids} | set(decision.held)
     unserved = [o for o in live if o.order_id not in served]
@@ -116,11 +118,11 @@ def decide(
     return decision
 
 
-def _bundle(
+def bundle_of(
     orders: tuple[OpenOrder, ...], now: float, service: Service, travel: StraightLine
 ) -> Bundle:
     """The bundle of these orders in the given drop-off order."""
-    stops = _places([orders[0].store] + [o.dropoff for o in orders])
+    stops = places_of([orders[0].store] + [o.dropoff for o in orders])
     legs = travel.paired(stops[:-1], stops[1:])
     offsets, t = [], service.pickup_after
     for leg in legs:
@@ -137,7 +139,7 @@ def _best_sequence(
     """The drop-off order with the least total delay among those that meet every deadline."""
     best: Bundle | None = None
     for sequence in itertools.permutations(orders):
-        bundle = _bundle(sequence, now, service, travel)
+        bundle = bundle_of(sequence, now, service, travel)
         if bundle.latest_pickup < max(bundle.ready, now + service.pickup_before):
             continue
         if best is None or sum(bundle.offsets) < sum(best.offsets):
@@ -145,11 +147,11 @@ def _best_sequence(
     return best
 
 
-def _places(places: Sequence[Place]) -> Array:
+def places_of(places: Sequence[Place]) -> Array:
     return np.array([(p.x, p.y) for p in places], dtype=np.float64).reshape(-1, 2)
 
 
-def _pairs(
+def candidate_pairs(
     bundles: Sequence[Bundle],
     pool: Sequence[Driver],
     places: Array,
@@ -161,11 +163,13 @@ def _pairs(
     """Every feasible (bundle, driver) pair within reach, found through a grid over the
     drivers' places, with its pickup time and cost."""
     rows, cols = _within_reach(bundles, places, travel, policy)
-    stores = _places([bundles[i].store for i in rows]) if len(rows) else np.zeros((0, 2))
-    minutes = travel.paired(places[cols], stores) if len(rows) else np.zeros(0)
+    stores = places_of([b.store for b in bundles])
+    minutes = travel.paired(places[cols], stores[rows])
     free = np.array([d.free_from for d in pool], dtype=np.float64)
     off = np.array([d.off for d in pool], dtype=np.float64)
     tier = np.array([d.tier for d in pool], dtype=np.float64)
+    covered = np.array([d.covered for d in pool], dtype=np.float64)
+    order_pay = np.array([d.order_pay for d in pool], dtype=np.float64)
     ready = np.array([b.ready for b in bundles], dtype=np.float64)
     latest = np.array([b.latest_pickup for b in bundles], dtype=np.float64)
     depart = np.maximum(now, free[cols])
@@ -190,6 +194,7 @@ def _pairs(
         + base[rows]
         + policy.empty_travel * minutes
         + policy.tier_tolerance * tier[cols]
+        + policy.per_dollar * order_pay[cols] * np.maximum(0.0, size[rows] - covered[cols])
     )
     return Pairs(rows, cols, minutes, depart, pickup, cost)
 
@@ -228,17 +233,17 @@ def _within_reach(
     return np.concatenate(rows), np.concatenate(cols)
 
 
-def _hold_cost(bundle: Bundle, now: float, policy: Policy) -> float:
+def hold_cost(bundle: Bundle, now: float, policy: Policy) -> float:
     return sum(policy.hold + policy.age_weight * (now - o.placed) for o in bundle.orders)
 
 
-def _solve(
+def match(
     bundles: Sequence[Bundle], pool: Sequence[Driver], pairs: Pairs, now: float, policy: Policy
 ) -> dict[int, int]:
     """The minimum-cost matching of bundles to drivers on the candidate graph, as {bundle index:
     pair index}. Each bundle's own column (index len(pool) + bundle) means "not this round"."""
     n, m = len(bundles), len(pool)
-    hold = np.array([_hold_cost(b, now, policy) for b in bundles], dtype=np.float64)
+    hold = np.array([hold_cost(b, now, policy) for b in bundles], dtype=np.float64)
     rows = np.concatenate([pairs.bundle, np.arange(n)])
     cols = np.concatenate([pairs.driver, m + np.arange(n)])
     costs = np.concatenate([pairs.cost, hold])
@@ -247,14 +252,19 @@ def _solve(
     costs = costs - costs.min() + 1.0
     graph = csr_array((costs, (rows, cols)), shape=(n, m + n))
     matched_rows, matched_cols = min_weight_full_bipartite_matching(graph)
-    pair_of = {
-        (int(b), int(d)): k for k, (b, d) in enumerate(zip(pairs.bundle, pairs.driver, strict=True))
-    }
-    return {
-        int(b): pair_of[(int(b), int(d))]
-        for b, d in zip(matched_rows, matched_cols, strict=True)
-        if d < m
-    }
+    real = matched_cols < m
+    keys = pairs.bundle.astype(np.int64) * m + pairs.driver
+    by_key = np.argsort(keys)
+    found = by_key[np.searchsorted(keys[by_key], matched_rows[real] * m + matched_cols[real])]
+    return {int(b): int(k) for b, k in zip(matched_rows[real], found, strict=True)}
+
+
+def _delay(bundle: Bundle, pickup: float, now: float) -> float:
+    """Minutes from the later of now and each order's ready time to its drop-off, summed."""
+    return sum(
+        pickup + off - max(now, o.ready)
+        for o, off in zip(bundle.orders, bundle.offsets, strict=True)
+    )
 
 
 def _merge_unserved(
@@ -267,43 +277,66 @@ def _merge_unserved(
     travel: StraightLine,
     policy: Policy,
 ) -> list[Bundle] | None:
-    """Each unmatched bundle joins the planned bundle of its store that it delays least, if the
-    planned driver can still carry both in time; None if nothing merged."""
+    """Each bundle left without a driver, or planned to be picked up over `late` minutes after
+    it is ready, joins the planned bundle of its store where that saves the most delay, if the
+    host's driver can still carry both in time; None if nothing merged."""
     merged: dict[int, Bundle] = {}
     absorbed: set[int] = set()
     for index in sorted(range(len(bundles)), key=lambda i: bundles[i].ready):
-        if index in matched or index in absorbed:
+        if index in absorbed or index in merged:
             continue
         left = bundles[index]
-        best: tuple[float, int, Bundle] | None = None
-        for target, k in matched.items():
-            host = merged.get(target, bundles[target])
-            if (
-                host.store_id != left.store_id
-                or len(host.orders) + len(left.orders) > policy.max_bundle
-                or abs(host.ready - left.ready) > policy.bundle_window
-            ):
+        if index in matched:
+            k = matched[index]
+            if float(pairs.pickup[k]) - max(now, left.ready) <= policy.late:
                 continue
-            joint = _best_sequence(host.orders + left.orders, now, service, travel)
-            if joint is None:
-                continue
-            driver = pool[int(pairs.driver[k])]
-            pickup = max(
-                joint.ready, float(pairs.depart[k] + pairs.travel[k]) + service.pickup_before
-            )
-            if pickup > joint.latest_pickup or pickup > driver.off:
-                continue
-            extra = sum(pickup + off for off in joint.offsets) - sum(
-                float(pairs.pickup[k]) + off for off in host.offsets
-            )
-            if best is None or extra < best[0]:
-                best = (extra, target, joint)
+            alone = _delay(left, float(pairs.pickup[k]), now)
+        else:
+            alone = hold_cost(left, now, policy)
+        hosts = {
+            target: (merged.get(target, bundles[target]), pool[int(pairs.driver[k])], k)
+            for target, k in matched.items()
+            if target != index and target not in absorbed
+        }
+        best = _best_host(left, alone, hosts, pairs, now, service, travel, policy)
         if best is not None:
-            merged[best[1]] = best[2]
+            merged[best[0]] = best[1]
             absorbed.add(index)
     if not absorbed:
         return None
     return [merged.get(i, b) for i, b in enumerate(bundles) if i not in absorbed]
+
+
+def _best_host(
+    left: Bundle,
+    alone: float,
+    hosts: dict[int, tuple[Bundle, Driver, int]],
+    pairs: Pairs,
+    now: float,
+    service: Service,
+    travel: StraightLine,
+    policy: Policy,
+) -> tuple[int, Bundle] | None:
+    """The planned bundle that `left` saves most delay by joining, and the joint bundle."""
+    best: tuple[float, int, Bundle] | None = None
+    for target, (host, driver, k) in hosts.items():
+        if (
+            host.store_id != left.store_id
+            or len(host.orders) + len(left.orders) > policy.max_bundle
+            or abs(host.ready - left.ready) > policy.bundle_window
+        ):
+            continue
+        joint = _best_sequence(host.orders + left.orders, now, service, travel)
+        if joint is None:
+            continue
+        arrival = float(pairs.depart[k] + pairs.travel[k]) + service.pickup_before
+        pickup = max(joint.ready, arrival)
+        if pickup > joint.latest_pickup or pickup > driver.off:
+            continue
+        saving = _delay(host, max(host.ready, arrival), now) + alone - _delay(joint, pickup, now)
+        if saving > 0 and (best is None or saving > best[0]):
+            best = (saving, target, joint)
+    return None if best is None else (best[1], best[2])
 
 
 def _commit(
@@ -356,15 +389,15 @@ def _explain(
     free now, or those who could are busy until a given time."""
     if not unserved:
         return
-    places = _places([d.place for d in drivers])
-    stores = _places([o.store for o in unserved])
+    places = places_of([d.place for d in drivers])
+    stores = places_of([o.store for o in unserved])
     minutes = travel.minutes(stores, places) if len(places) else np.zeros((len(unserved), 0))
     busy_until = {d.driver_id: d.free_from for d in drivers}
     for index, k in matched.items():
         planned = pool[int(pairs.driver[k])].driver_id
         busy_until[planned] = float(pairs.pickup[k]) + bundles[index].tail
     for row, order in enumerate(unserved):
-        single = _bundle((order,), now, service, travel)
+        single = bundle_of((order,), now, service, travel)
         able = [
             j
             for j, d in enumerate(drivers)

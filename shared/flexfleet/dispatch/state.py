@@ -7,6 +7,7 @@ longitude). The same engine serves the DispatchFunction and the MDRP replay.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -43,6 +44,11 @@ class Driver:
     # Whether the driver may be given their next job before finishing the current one (MDRP
     # couriers may). One who may not is counted for reasons, and assigned only once free.
     queues: bool = True
+    # Pay: orders beyond the `covered` ones that the driver's guaranteed pay already pays for
+    # cost `order_pay` each (an MDRP courier earns the larger of $10 an order and $15 an hour).
+    # Retail blocks pay by the hour, so every order is covered.
+    covered: float = math.inf
+    order_pay: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -34,11 +34,16 @@ def open_order(instance: Instance, order: Order) -> OpenOrder:
 
 
 def driver(instance: Instance, state: CourierState, now: int) -> Driver:
+    courier = state.courier
+    guaranteed = (courier.off - courier.on) * instance.pay_per_hour / 60
+    carried = sum(1 for move in state.moves if move.destination in instance.orders)
     return Driver(
         driver_id=state.courier_id,
         place=Place(*instance.point(state.place)),
         free_from=max(now, state.free_at),
-        off=state.courier.off,
+        off=courier.off,
+        covered=guaranteed / instance.pay_per_order - carried,
+        order_pay=instance.pay_per_order,
     )
 
 
