@@ -6,22 +6,14 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.optimize import linear_sum_assignment
 
 from flexfleet.dispatch.config import DEFAULT, Policy
-from flexfleet.dispatch.engine import (
-    bundle_of,
-    candidate_pairs,
-    decide,
-    hold_cost,
-    match,
-    places_of,
-)
+from flexfleet.dispatch.engine import decide
 from flexfleet.dispatch.state import Driver, OpenOrder, Place, Service
 from flexfleet.dispatch.travel import StraightLine
+from tests.bench import dispatch_scale
 
 # One minute is 100 m; whole minutes, as the MDRP counts them.
 TRAVEL = StraightLine(100.0, whole_minutes=True)
@@ -193,44 +185,11 @@ def test_every_decision_keeps_the_rules(state: tuple[list[OpenOrder], list[Drive
 def test_at_city_scale_the_assignment_step_equals_scipys_dense_solver() -> None:
     """1,000 ready orders and 10,000 drivers over a 40 km city: the sparse solve on the grid's
     candidate pairs finds the same objective as the dense solve on every pair (0 gap)."""
-    rng = np.random.default_rng(7)
-    travel = StraightLine(500.0)  # 30 km/h
-    policy = Policy(reach=10.0)
-    store_xy = rng.uniform(0, 40_000, size=(200, 2))
-    orders = [
-        OpenOrder(
-            f"o{i}",
-            f"s{i % 200}",
-            Place(*store_xy[i % 200]),
-            Place(*rng.uniform(0, 40_000, size=2)),
-            placed=-5.0,
-            ready=float(rng.integers(0, 5)),
-            deadline=120.0,
-        )
-        for i in range(1000)
-    ]
-    pool = [
-        Driver(f"d{j}", Place(*xy), 0.0, off=480.0, tier=int(rng.integers(0, 4)))
-        for j, xy in enumerate(rng.uniform(0, 40_000, size=(10_000, 2)))
-    ]
-    service = Service(0, 5, 3, 0)
-    bundles = [bundle_of((o,), 0.0, service, travel) for o in orders]
-    places = places_of([d.place for d in pool])
-    pairs = candidate_pairs(bundles, pool, places, 0.0, service, travel, policy)
-    matched = match(bundles, pool, pairs, 0.0, policy)
-    hold = np.array([hold_cost(b, 0.0, policy) for b in bundles])
-    sparse = float(
-        pairs.cost[list(matched.values())].sum() + hold.sum() - hold[list(matched)].sum()
-    )
-
-    every = candidate_pairs(
-        bundles, pool, places, 0.0, service, travel, replace(policy, reach=math.inf)
-    )
-    n, m = len(bundles), len(pool)
-    assert len(every.cost) > 10 * len(pairs.cost)  # the grid really left most pairs out
-    dense = np.full((n, m + n), np.inf)
-    dense[every.bundle, every.driver] = np.where(every.travel <= policy.reach, every.cost, np.inf)
-    dense[np.arange(n), m + np.arange(n)] = hold
-    rows, cols = linear_sum_assignment(dense)
-    assert math.isclose(sparse, float(dense[rows, cols].sum()), rel_tol=0, abs_tol=1e-6)
-    assert len(matched) > 900  # most orders found a driver, so the comparison means something
+    town = dispatch_scale.city()
+    bundles = dispatch_scale.singles(town)
+    sparse = dispatch_scale.sparse_step(town, bundles)
+    dense = dispatch_scale.dense_step(town, bundles)
+    assert dense.pairs > 10 * sparse.pairs  # the grid really left most pairs out
+    assert math.isclose(sparse.objective, dense.objective, rel_tol=0, abs_tol=1e-6)
+    # Most orders found a driver, so the comparison means something.
+    assert sparse.objective < 200 * dispatch_scale.POLICY.hold
