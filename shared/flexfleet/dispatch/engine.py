@@ -192,7 +192,6 @@ def candidate_pairs(
     cost = (
         size[rows] * pickup
         + base[rows]
-        + policy.empty_travel * minutes
         + policy.tier_tolerance * tier[cols]
         + policy.per_dollar * order_pay[cols] * np.maximum(0.0, size[rows] - covered[cols])
     )
@@ -234,6 +233,8 @@ def _within_reach(
 
 
 def hold_cost(bundle: Bundle, now: float, policy: Policy) -> float:
+    """What leaving the bundle without a driver this round costs: every order counts, and an
+    older one more."""
     return sum(policy.hold + policy.age_weight * (now - o.placed) for o in bundle.orders)
 
 
