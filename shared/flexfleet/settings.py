@@ -71,3 +71,9 @@ class OrdersSettings(CatalogueSettings, DeliveriesSettings):
 
 class DispatchSettings(OrdersSettings):
     standing_table_name: str
+
+
+class InstantOffersSettings(OrdersSettings):
+    standing_table_name: str
+    availability_table_name: str
+    instant_offers_table_name: str
