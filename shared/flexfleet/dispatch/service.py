@@ -25,6 +25,11 @@ class Catalogue(Protocol):
     def get(self, mall_id: str) -> Mall | None: ...
 
 
+# --- instant-offers branch: the hook to instant offers (wired at merge to the engine's reasons).
+class InstantOffering(Protocol):
+    def offer_out(self, mall: Mall, order: Order, now: datetime) -> object: ...
+
+
 class DispatchStore(Protocol):
     def waiting(self, mall_id: str) -> list[Order]: ...
     def on_duty(self, mall_id: str, now: datetime) -> list[Booking]: ...
@@ -48,12 +53,14 @@ class DispatchService:
         standing_of: StandingOf,
         rule: Rule = first_ready_first_assigned,
         clock: Clock = utc_now,
+        instant_offers: InstantOffering | None = None,  # instant-offers branch
     ) -> None:
         self._store = store
         self._malls = malls
         self._standing_of = standing_of
         self._rule = rule
         self._clock = clock
+        self._instant_offers = instant_offers  # instant-offers branch
 
     def run_all(self) -> DispatchOutcome:
         """Every mall of the catalogue, as read in one query."""
@@ -127,3 +134,10 @@ class DispatchService:
             )
             if self._store.flag(order, flagged):
                 outcome.flagged += 1
+        # --- instant-offers branch: an order the rule left waiting, unflagged, found no driver on
+        # a block free for it (no_driver_in_reach / drivers_busy): it goes out as an instant offer.
+        if self._instant_offers is not None:
+            decided = {a.order_id for a in plan.assignments} | {f.order_id for f in plan.flags}
+            for order in orders.values():
+                if order.order_id not in decided and order.unassignable is None:
+                    self._instant_offers.offer_out(mall, order, now)
