@@ -8,6 +8,7 @@ driver lets it expire, and the Fair driver accepts, picks it up and delivers it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 import pytest
 
 from flexfleet.instant_offers import config
+from flexfleet.instant_offers.model import InstantOffer
+from flexfleet.instant_offers.repository import offer_item
 from flexfleet.tiers import Tier
 from tests import TEMPLATE
 from tests.e2e.retail_http import at, call, move_clock, ok, poll, runtime_now, stand, unique
@@ -146,3 +149,68 @@ def test_an_order_nobody_on_a_block_can_serve_is_declined_expires_and_goes_to_th
         (fair, "accepted"),
     ]
     assert all(o["endedAt"] for o in history)
+
+
+def test_racing_accepts_of_one_order_over_http_give_exactly_one_success(runtime: Api) -> None:
+    """Two drivers with offers of the same order (as a stale run could leave them), one of them
+    accepting twice, all at once: exactly one 200, and 409s that say why."""
+    api = runtime
+    store, order_id = unique("store"), unique("o")
+    first, second = unique("d"), unique("d")
+    token = api.runtime.token
+    ops = token("ops", "ops-1")
+    ok(call(api, "PUT", f"/retailers/{store}", ops, {"name": "Race Shop", "mallId": CHANDLER}), 201)
+    now = runtime_now(api)
+    tomorrow = now + timedelta(days=1)  # dispatch leaves it alone
+    body = {
+        "orderId": order_id,
+        "customerId": unique("cust"),
+        "dropoff": DROPOFF,
+        "readyAt": at(tomorrow),
+        "deliverBy": at(tomorrow + timedelta(hours=2)),
+        "packages": {"count": 1, "size": "small"},
+    }
+    order = ok(call(api, "POST", "/retail/orders", token("retailer", store), body), 201)
+    for round_, driver_id in ((1, first), (2, second)):
+        offer = InstantOffer.model_validate(
+            {
+                **{k: order[k] for k in ("orderId", "storeName", "readyAt", "deliverBy")},
+                **{k: order[k] for k in ("dropoff", "packages", "tip")},
+                "offerId": f"{order_id}:{round_}",
+                "round": round_,
+                "mallId": CHANDLER,
+                "driverId": driver_id,
+                "tier": "Great",
+                "status": "pending",
+                "offeredAt": at(now),
+                "expiresAt": at(now + timedelta(hours=1)),
+                "hourlyRate": "19.50",
+                "estimatedMinutes": 20,
+                "pay": "6.50",
+                "pickupKm": 0.1,
+            }
+        )
+        api.aws("dynamodb").put_item(
+            TableName="flexfleet-InstantOffersTable", Item=offer_item(offer)
+        )
+    attempts = [(first, 1), (second, 2), (first, 1)]
+    with ThreadPoolExecutor(len(attempts)) as pool:
+        replies = list(
+            pool.map(
+                lambda attempt: call(
+                    api,
+                    "POST",
+                    f"/instant-offers/{order_id}:{attempt[1]}/accept",
+                    token("driver", attempt[0]),
+                ),
+                attempts,
+            )
+        )
+
+    statuses = sorted(reply.status for reply in replies)
+    assert statuses == [200, 409, 409], [(r.status, r.body) for r in replies]
+    codes = {reply.json["code"] for reply in replies if reply.status == 409}
+    assert codes <= {"order_taken", "offer_closed"}
+    winner = next(attempts[i][0] for i, reply in enumerate(replies) if reply.status == 200)
+    assigned = ok(call(api, "GET", f"/retail/orders/{order_id}", ops))
+    assert (assigned["status"], assigned["driverId"]) == ("assigned", winner)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from flexfleet.clock import Clock, utc_now
 from flexfleet.dynamodb.transactions import TransactionRefused
-from flexfleet.errors import Conflict, NotFound, OfferClosed, OfferExpired, OrderTaken
+from flexfleet.errors import Conflict, Deactivated, NotFound, OfferClosed, OfferExpired, OrderTaken
 from flexfleet.geo import distance_km
 from flexfleet.identity import Caller, Role
 from flexfleet.instant_offers import config
@@ -132,6 +132,11 @@ class InstantOffers:
         other gets a 409 that says why."""
         offer = self._own_offer(caller, offer_id_)
         now = self._clock()
+        standing = self._store.standing_items([caller.sub]).get(caller.sub)
+        if self._standing_of(caller.sub, standing).deactivated:
+            raise Deactivated(
+                "a deactivated driver takes no work until reinstated", field="offerId"
+            )
         for attempt in range(RETRIES):
             self._check_open(offer, now)
             order = self._store.order(offer.order_id)
