@@ -22,6 +22,7 @@ from flexfleet.settings import (
     DeliveriesSettings,
     DispatchSettings,
     FunctionSettings,
+    InstantOffersSettings,
     OrdersSettings,
     RatingsSettings,
     StandingReadSettings,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from flexfleet.blocks.service import BlockService
     from flexfleet.deliveries.service import DeliveryService
     from flexfleet.dispatch.service import DispatchService
+    from flexfleet.instant_offers.service import InstantOffers
     from flexfleet.malls.repository import MallRepository
     from flexfleet.malls.service import CatalogueService
     from flexfleet.ratings.service import RatingService
@@ -225,4 +227,30 @@ def dispatch_service() -> DispatchService:
         dynamodb(), orders(), settings.bookings_table_name, settings.standing_table_name
     )
     leases = MallLeases(dynamodb(), settings.dispatch_leases_table_name)
-    return DispatchService(store, leases, malls(), driver_standing, decide, clock=clock())
+    # Orders its drivers on blocks can't serve go out as instant offers.
+    return DispatchService(
+        store,
+        leases,
+        malls(),
+        driver_standing,
+        decide,
+        clock=clock(),
+        instant_offers=instant_offers(),
+    )
+
+
+@cache
+def instant_offers() -> InstantOffers:
+    from flexfleet.instant_offers.repository import InstantOfferRepository
+    from flexfleet.instant_offers.service import InstantOffers
+    from flexfleet.standing.review import driver_standing
+
+    settings = InstantOffersSettings.of_this_function()
+    store = InstantOfferRepository(
+        dynamodb(),
+        settings.availability_table_name,
+        settings.instant_offers_table_name,
+        orders(),
+        settings.standing_table_name,
+    )
+    return InstantOffers(store, malls(), driver_standing, clock())

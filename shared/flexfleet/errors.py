@@ -90,3 +90,21 @@ class Overlap(Conflict):
     """The driver already holds a block at that time."""
 
     code = "overlap"
+
+
+class OfferExpired(Conflict):
+    """An instant offer's window has passed: the order has moved on to the next driver."""
+
+    code = "offer_expired"
+
+
+class OfferClosed(Conflict):
+    """An instant offer was accepted, declined or withdrawn already."""
+
+    code = "offer_closed"
+
+
+class OrderTaken(Conflict):
+    """The order of an instant offer was assigned or cancelled elsewhere: the offer is withdrawn."""
+
+    code = "order_taken"

@@ -35,6 +35,11 @@ class Metric(StrEnum):
     BLOCKS_FULL = "BlocksFull"  # an accept refused with block_full
     BLOCKS_FORFEITED = "BlocksForfeited"
     BLOCK_JOB_CHANGES = "BlockJobChanges"  # releases, surges, no-shows and expiries written
+    INSTANT_OFFERS_MADE = "InstantOffersMade"  # by the expiry job, to the next candidate
+    INSTANT_OFFERS_ACCEPTED = "InstantOffersAccepted"
+    INSTANT_OFFERS_DECLINED = "InstantOffersDeclined"
+    INSTANT_OFFERS_EXPIRED = "InstantOffersExpired"  # marked by the expiry job
+    INSTANT_OFFERS_WITHDRAWN = "InstantOffersWithdrawn"  # by the expiry job: the order went
 
 
 @cache

@@ -72,3 +72,9 @@ class OrdersSettings(CatalogueSettings, DeliveriesSettings):
 class DispatchSettings(OrdersSettings):
     standing_table_name: str
     dispatch_leases_table_name: str
+
+
+class InstantOffersSettings(OrdersSettings):
+    standing_table_name: str
+    availability_table_name: str
+    instant_offers_table_name: str

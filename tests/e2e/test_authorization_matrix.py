@@ -19,6 +19,8 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
+from flexfleet.instant_offers.model import InstantOffer
+from flexfleet.instant_offers.repository import offer_item
 from tests import TEMPLATE
 from tests.e2e.retail_http import clock_offset
 from tests.factories import delivery_report
@@ -282,6 +284,11 @@ class Retail:
     order: str = f"o1-{RUN}"  # the retailer's, for the customer, assigned to the driver
     other_order: str = f"o2-{RUN}"  # the other retailer's, for the other customer and driver
     carried: str = f"o3-{RUN}"  # the retailer's, for the customer, picked up by the courier
+    # Orders ready tomorrow, with an instant offer each: to the driver (one to accept, one to
+    # decline) and to the other driver.
+    instant_own: str = f"i1-{RUN}"
+    instant_declined: str = f"i2-{RUN}"
+    instant_other: str = f"i3-{RUN}"
 
 
 R = Retail()
@@ -424,7 +431,42 @@ def _build(world: RetailWorld) -> RetailWorld:
             world.now() + timedelta(days=1),
         )
         _expect(world.call("POST", "/retail/orders", world.token("retailer", store), body), 201)
+    _offer_instantly(world, dynamodb)
     return world
+
+
+def _offer_instantly(world: RetailWorld, dynamodb: Any) -> None:
+    """Orders ready tomorrow, each with a pending instant offer as offer_out writes one, open for
+    a day: the offer routes' cells act on them. (The driver holds work, so offer_out itself
+    would offer them nothing; that rule is the integration tests'.)"""
+    for order_id, driver in (
+        (R.instant_own, P.driver),
+        (R.instant_declined, P.driver),
+        (R.instant_other, P.other_driver),
+    ):
+        body = _order(order_id, P.customer, world.now() + timedelta(days=1))
+        order = _expect(
+            world.call("POST", "/retail/orders", world.token("retailer", R.retailer), body), 201
+        )
+        offer = InstantOffer.model_validate(
+            {
+                **{k: order[k] for k in ("orderId", "storeName", "readyAt", "deliverBy")},
+                **{k: order[k] for k in ("dropoff", "packages", "tip")},
+                "offerId": f"{order_id}:1",
+                "round": 1,
+                "mallId": VEGAS,
+                "driverId": driver,
+                "tier": "Fantastic",
+                "status": "pending",
+                "offeredAt": _stamp(world.now()),
+                "expiresAt": _stamp(world.now() + timedelta(days=1)),
+                "hourlyRate": "19.50",
+                "estimatedMinutes": 30,
+                "pay": "9.75",
+                "pickupKm": 0.1,
+            }
+        )
+        dynamodb.put_item(TableName="flexfleet-InstantOffersTable", Item=offer_item(offer))
 
 
 def _wait_until_assigned(world: RetailWorld, order_id: str, driver: str) -> None:
@@ -458,6 +500,11 @@ RETAIL_ALLOWED = {
     "POST /retail/orders/{id}/delivery": {"driver"},
     "GET /drivers/{id}/assignments": {"driver"},
     "POST /drivers/{id}/review-decision": {"ops"},
+    "PUT /drivers/{id}/availability": {"driver"},
+    "GET /drivers/{id}/instant-offers": {"driver"},
+    "POST /instant-offers/{id}/accept": {"driver"},
+    "POST /instant-offers/{id}/decline": {"driver"},
+    "GET /retail/orders/{id}/instant-offers": {"ops"},
 }
 # Where the id is the caller's to choose, "own" is the same body again, "other" an id someone
 # else holds, and "unknown" a new id: a creation.
@@ -505,6 +552,15 @@ RETAIL_ROUTES: dict[str, tuple[str, str, str]] = {
     "POST /retail/orders/{id}/delivery": ("POST", "/retail/orders/{}/delivery", "carried"),
     "GET /drivers/{id}/assignments": ("GET", "/drivers/{}/assignments", "driver"),
     "POST /drivers/{id}/review-decision": ("POST", "/drivers/{}/review-decision", "driver"),
+    "PUT /drivers/{id}/availability": ("PUT", "/drivers/{}/availability", "driver"),
+    "GET /drivers/{id}/instant-offers": ("GET", "/drivers/{}/instant-offers", "driver"),
+    "POST /instant-offers/{id}/accept": ("POST", "/instant-offers/{}/accept", "offer to accept"),
+    "POST /instant-offers/{id}/decline": ("POST", "/instant-offers/{}/decline", "offer to decline"),
+    "GET /retail/orders/{id}/instant-offers": (
+        "GET",
+        "/retail/orders/{}/instant-offers",
+        "offered order",
+    ),
 }
 RETAIL_CELLS = [
     (route, role, whose) for route in RETAIL_ROUTES for role in ROLES for whose in WHOSE
@@ -518,9 +574,11 @@ def fresh(role: str) -> str:
 
 def retail_target(route: str, whose: str, role: str) -> str:
     """The id in a cell's path (or body): the caller's own, someone else's, or nobody's."""
-    if whose == "unknown":
-        return fresh(role) if route in CREATIONS else f"nobody-{RUN}"
     kind = RETAIL_ROUTES[route][2]
+    if whose == "unknown":
+        if kind.startswith("offer to"):
+            return f"nobody-{RUN}:1"  # an offer id names an order and a round
+        return fresh(role) if route in CREATIONS else f"nobody-{RUN}"
     if kind == "cancellable":
         return CANCELLABLE[(whose, role)]
     own, other = {
@@ -534,6 +592,9 @@ def retail_target(route: str, whose: str, role: str) -> str:
         "new order": (R.order, R.other_order),
         "order": (R.order, R.other_order),
         "carried": (R.carried, R.other_order),
+        "offer to accept": (f"{R.instant_own}:1", f"{R.instant_other}:1"),
+        "offer to decline": (f"{R.instant_declined}:1", f"{R.instant_other}:1"),
+        "offered order": (R.instant_own, R.instant_other),
     }[kind]
     return own if whose == "own" else other
 
@@ -558,6 +619,7 @@ def retail_body(world: RetailWorld, route: str, whose: str, target: str) -> Any:
         "POST /retail/orders/{id}/pickup": AT_VEGAS,
         "POST /retail/orders/{id}/delivery": {"outcome": "delivered"},
         "POST /drivers/{id}/review-decision": {"decision": "keep", "note": "matrix"},
+        "PUT /drivers/{id}/availability": {"online": True, **AT_VEGAS},
     }.get(route)
 
 
@@ -668,6 +730,11 @@ def test_the_refused_retail_calls_wrote_nothing(retail: RetailWorld) -> None:
     )
     cancelled = {key for key, order_id in CANCELLABLE.items() if status(order_id) == "cancelled"}
     assert cancelled == {("own", "retailer"), ("own", "ops"), ("other", "ops")}
+    offers = retail.call("GET", f"/retail/orders/{R.instant_other}/instant-offers", ops).json
+    assert [o["status"] for o in offers["offers"]] == ["pending"]  # only its driver may answer
+    accepted = retail.call("GET", f"/retail/orders/{R.instant_own}/instant-offers", ops).json
+    assert [o["status"] for o in accepted["offers"]] == ["accepted"]
+    assert status(R.instant_own) == "assigned"
     others_blocks = retail.call("GET", f"/drivers/{P.other_driver}/blocks", ops).json
     held = {b["blockId"]: b["status"] for b in others_blocks["upcoming"] + others_blocks["active"]}
     assert held == {R.shift: "checked_in", R.others_block: "held"}

@@ -19,7 +19,16 @@ from tests import ROOT
 
 SHARED = ROOT / "shared"
 PACKAGE = SHARED / "flexfleet"
-FEATURES = ("deliveries", "ratings", "standing", "malls", "blocks", "retail", "dispatch")
+FEATURES = (
+    "deliveries",
+    "ratings",
+    "standing",
+    "malls",
+    "blocks",
+    "retail",
+    "dispatch",
+    "instant_offers",
+)
 FOUNDATION = (
     "metrics",
     "snapstart",
@@ -65,6 +74,15 @@ FEATURE_DEPENDENCIES = {
         "dispatch/mall_state.py",
     },
     ("dispatch", "malls"): {"dispatch/service.py"},
+    # Instant offers offer a mall's waiting orders: their estimates, their drop-off and packages,
+    # and the accept that assigns the order. (Dispatch reaches them through a Protocol only.)
+    ("instant_offers", "retail"): {
+        "instant_offers/model.py",
+        "instant_offers/pay.py",
+        "instant_offers/repository.py",
+        "instant_offers/service.py",
+    },
+    ("instant_offers", "malls"): {"instant_offers/service.py"},
 }
 
 

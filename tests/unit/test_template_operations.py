@@ -35,6 +35,7 @@ SNAPSTART_FUNCTIONS = {
     "CatalogueApiFunction",
     "BlocksApiFunction",
     "OrdersApiFunction",
+    "InstantOffersApiFunction",
 }
 STREAM_EVENT_TYPES = {"DynamoDB", "Kinesis"}
 # What the code counts with Powertools' Metrics (namespace FlexFleet, dimension service).

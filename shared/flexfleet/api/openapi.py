@@ -16,6 +16,7 @@ from flexfleet.api.routes import (
     catalogue,
     deliveries,
     disputes,
+    instant_offers,
     orders,
     platform,
     ratings,
@@ -48,6 +49,7 @@ ROUTERS = (
     catalogue.router,
     blocks.router,
     orders.router,
+    instant_offers.router,
     router,
 )
 

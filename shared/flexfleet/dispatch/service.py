@@ -44,6 +44,11 @@ class Catalogue(Protocol):
     def get(self, mall_id: str) -> Mall | None: ...
 
 
+# Instant offers: where an order no driver on a block can serve goes.
+class InstantOffering(Protocol):
+    def offer_out(self, mall: Mall, order: Order, now: datetime) -> object: ...
+
+
 class DispatchStore(Protocol):
     def waiting(self, mall_id: str) -> list[Order]: ...
     def on_duty(self, mall_id: str, now: datetime) -> list[Booking]: ...
@@ -81,6 +86,7 @@ class DispatchService:
         standing_of: StandingOf,
         decide: Decide,
         clock: Clock = utc_now,
+        instant_offers: InstantOffering | None = None,
     ) -> None:
         self._store = store
         self._leases = leases
@@ -89,6 +95,7 @@ class DispatchService:
         self._decide = decide
         self._clock = clock
         self._travel = StraightLine(METRES_PER_MINUTE)
+        self._instant_offers = instant_offers
 
     def run_all(self) -> DispatchOutcome:
         """Every mall of the catalogue, as read in one query."""
@@ -159,7 +166,7 @@ class DispatchService:
                 outcome.assigned += len(placed)
             else:
                 outcome.lost_races += 1
-        self._left_waiting(decision, orders, now, outcome)
+        self._left_waiting(mall, decision, orders, now, outcome)
 
     def _on_duty(self, mall: Mall, now: datetime) -> list[OnDuty]:
         """Bookings checked in at the mall and not ended, with their driver's tier. A driver
@@ -175,6 +182,7 @@ class DispatchService:
 
     def _left_waiting(
         self,
+        mall: Mall,
         decision: Decision,
         orders: dict[str, Order],
         now: datetime,
@@ -194,6 +202,13 @@ class DispatchService:
                 reason = reason.model_copy(update={"since": noted.since})
             if self._store.note_unassigned(order_id, reason):
                 outcome.flagged += 1
+        # An order no driver on a block can serve in time goes out as an instant offer to
+        # nearby online drivers, better tiers first. Offering out again every run adds nothing
+        # while an offer is pending.
+        if self._instant_offers is not None:
+            for left in decision.unassigned:
+                if left.reason in ("no_driver_in_reach", "drivers_busy"):
+                    self._instant_offers.offer_out(mall, orders[left.order_id], now)
 
 
 def _same(noted: Unassigned | None, reason: Unassigned | None) -> bool:

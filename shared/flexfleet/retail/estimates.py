@@ -13,3 +13,8 @@ def trip_time(mall: Point, dropoff: Point) -> timedelta:
     """From the store to the door, handover included, at the configured speed."""
     travel = timedelta(hours=distance_km(mall, dropoff) / config.TRAVEL_SPEED_KMH)
     return travel + config.DROPOFF_TIME
+
+
+def dispatch_time(mall: Point, dropoff: Point) -> timedelta:
+    """From a driver at the store to the order at the door: pickup, travel and handover."""
+    return config.PICKUP_TIME + trip_time(mall, dropoff)

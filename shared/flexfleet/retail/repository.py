@@ -154,7 +154,9 @@ class OrderRepository:
     def _free_driver(self, order: Order, at: datetime, tips: Any = None) -> dict[str, Any]:
         """The booking under which the order was assigned no longer carries it. Its driver is
         free once it carries none: DynamoDB drops the emptied set, whichever of a bundle's
-        orders ends last, and in whatever order they end."""
+        orders ends last, and in whatever order they end. An order taken through an instant
+        offer has no block (block_id None), so there is no booking to free: its callers leave
+        this write out."""
         assert order.block_id is not None and order.driver_id is not None
         update = "SET freedAt = :at DELETE currentOrderIds :orders"
         values: dict[str, Any] = {
@@ -182,7 +184,7 @@ class OrderRepository:
         """Moves the order from the status read; False if it had moved already. A transaction
         only when the driver's booking must change too: alone, a conditional put costs half."""
         writes = [self._order_put(before, after)]
-        if before.status in WITH_DRIVER and after.status not in WITH_DRIVER:
+        if before.status in WITH_DRIVER and after.status not in WITH_DRIVER and before.block_id:
             writes.append(self._free_driver(before, after.status_changed_at))
         try:
             if len(writes) == 1:
@@ -209,7 +211,8 @@ class OrderRepository:
                     }
                 }
             )
-        writes.append(self._free_driver(before, after.status_changed_at, tips))
+        if before.block_id is not None:
+            writes.append(self._free_driver(before, after.status_changed_at, tips))
         try:
             transact(self._client, writes)
         except TransactionRefused as refused:
