@@ -128,7 +128,7 @@ requirements-check: $(UV)
 # The MDRP data and evaluator are not part of the project: see README "Dispatch benchmark".
 INSTANCE ?= ../shared/mdrp/instances/0o50t100s1p100
 OUT ?= .local/mdrp
-POLICY ?= greedy
+POLICY ?= engine
 mdrp: install ## replay one MDRP instance into the evaluator's solution files: make mdrp INSTANCE=dir OUT=dir
 	PYTHONPATH=shared $(BIN)/python -m tests.bench.mdrp replay $(INSTANCE) $(OUT) --policy $(POLICY)
 
@@ -137,6 +137,7 @@ MDRP_FILTER ?=
 MDRP_JOBS ?= 2
 bench-dispatch: install $(UV) ## the engine and the greedy baseline on every MDRP instance, checked, with a CSV and a chart: MDRP_FILTER=o50
 	UV=$(UV) PYTHONPATH=shared $(BIN)/python -m tests.bench.mdrp bench $(MDRP_DIR) --filter "$(MDRP_FILTER)" --jobs $(MDRP_JOBS) $(ARGS)
+	PYTHONPATH=shared $(BIN)/python -m tests.bench.dispatch_scale
 
 bench: install ## print cold start, gateway overhead and stream latency figures
 	PYTHONPATH=shared $(BIN)/python -m tests.bench $(ARGS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,28 @@ def test_a_generated_day_replayed_greedily_keeps_every_rule(
     assert shown.over_max == 0
     assert shown.orders_per_bundle == 1.0
     assert shown.undelivered_pct < 100
+
+
+def test_make_mdrp_replays_a_generated_day_through_the_engine_and_keeps_every_rule(
+    instance_dir: Path, tmp_path: Path
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "solution"
+    ran = subprocess.run(
+        ["make", "--no-print-directory", "mdrp", f"INSTANCE={instance_dir}", f"OUT={out}"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MAKEFLAGS": ""},
+        check=False,
+    )
+
+    assert ran.returncode == 0, ran.stderr
+    instance = read_instance(instance_dir)
+    assert check_solution(instance, out) == []
+    delivered = len((out / "solution_info_orders.txt").read_text().splitlines()) - 1
+    assert delivered == len(instance.orders)  # a light day: the engine delivers every order
+    assert "click_to_door_mean" in ran.stdout
 
 
 def test_pickup_waits_for_the_order_and_the_courier_leaves_half_a_service_later(
