@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from flexfleet.blocks.model import Booking
-from flexfleet.dispatch.service import LEASE, UNTIL_MOVES, DispatchService
+from flexfleet.dispatch.config import LEASE, UNTIL_MOVES
+from flexfleet.dispatch.service import DispatchService
 from flexfleet.dispatch.state import Assignment, Decision, Driver, OpenOrder, Unassigned
 from flexfleet.retail.model import DeliveryOutcome, Order, OrderForCustomer, OrderForDriver
 from flexfleet.standing.review import ReviewDecisionRequest, driver_standing

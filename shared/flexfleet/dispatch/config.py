@@ -1,4 +1,4 @@
-"""Every parameter of the dispatch engine, in one place, with why it has its value.
+"""Every parameter of dispatch (the engine and its runs), in one place, with why it has its value.
 
 The README's "Dispatch engine" section explains the policy; tune it here only, and judge a
 change with `make bench-dispatch`.
@@ -7,6 +7,16 @@ change with `make bench-dispatch`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+
+# --- The DispatchFunction's runs ------------------------------------------------------------
+# How long a run may hold a mall. Longer than the DispatchFunction's 60-second timeout (a test
+# holds them to it), so that a live run never loses its lease, and short, so that a run that
+# died holding one delays the mall by a minute or two, not more.
+LEASE = timedelta(seconds=90)
+# A drivers_busy reason is written again only when its `until` moves by more than this: a late
+# driver's free time creeps forward every minute, and ops need the reason, not each minute.
+UNTIL_MOVES = timedelta(minutes=5)
 
 
 # The values were chosen on the MDRP instances with `make bench-dispatch`; the README's

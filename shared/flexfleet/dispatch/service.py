@@ -7,11 +7,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from flexfleet.blocks.model import Booking
 from flexfleet.clock import Clock, utc_now
+from flexfleet.dispatch.config import LEASE, UNTIL_MOVES
 from flexfleet.dispatch.mall_state import (
     METRES_PER_MINUTE,
     SERVICE,
@@ -27,14 +28,6 @@ from flexfleet.geo import Point
 from flexfleet.malls.model import Mall
 from flexfleet.retail.model import Order, Unassigned
 from flexfleet.tiers import StandingOf
-
-# How long a run may hold a mall. Longer than the DispatchFunction's 60-second timeout (a test
-# holds them to it), so that a live run never loses its lease, and short, so that a run that
-# died holding one delays the mall by a minute or two, not more.
-LEASE = timedelta(seconds=90)
-# A drivers_busy reason is written again only when its `until` moves by more than this: a late
-# driver's free time creeps forward every minute, and ops need the reason, not each minute.
-UNTIL_MOVES = timedelta(minutes=5)
 
 Decide = Callable[[list[OpenOrder], list[Driver], float, Service, StraightLine], Decision]
 
