@@ -365,11 +365,15 @@ def test_two_overlapping_runs_without_the_lease_still_assign_each_order_once(
     on_duty(world, "a", "b")
     place(world, "o-1", "o-2")
     both_decided = threading.Barrier(2)
+    # In-process moto does not make a transaction atomic against another thread's, as DynamoDB
+    # does; so both runs decide first, then their transactions go one at a time.
+    one_at_a_time = threading.Lock()
     assign = world.dispatch_repository.assign
 
     def after_both_decided(*args: Any) -> bool:
         both_decided.wait(timeout=10)
-        return assign(*args)
+        with one_at_a_time:
+            return assign(*args)
 
     world.dispatch_repository.assign = after_both_decided  # type: ignore[method-assign,assignment]
     world.leases.take = lambda *_: True  # type: ignore[method-assign]
