@@ -268,6 +268,11 @@ def _delay(bundle: Bundle, pickup: float, now: float) -> float:
     )
 
 
+def _span(orders: tuple[OpenOrder, ...]) -> float:
+    """Minutes between the first and the last of the orders to become ready."""
+    return max(o.ready for o in orders) - min(o.ready for o in orders)
+
+
 def _merge_unserved(
     bundles: list[Bundle],
     matched: dict[int, int],
@@ -324,7 +329,7 @@ def _best_host(
         if (
             host.store_id != left.store_id
             or len(host.orders) + len(left.orders) > policy.max_bundle
-            or abs(host.ready - left.ready) > policy.bundle_window
+            or _span(host.orders + left.orders) > policy.bundle_window
         ):
             continue
         joint = _best_sequence(host.orders + left.orders, now, service, travel)
