@@ -25,6 +25,7 @@ SECTIONS = (
     "## Walkthrough: a token, then `/me`",
     "### Walkthrough: rate, respond, dispute, uphold",
     "### Walkthrough: retail shipping",
+    "### Walkthrough: dispatch",
     "### Walkthrough: instant offers",
 )
 
@@ -74,6 +75,7 @@ def test_the_readme_walkthroughs_run_clean_and_print_the_figures_they_promise(
     assert result.returncode == 0, result.stderr
     out = result.stdout
     print(out)
+    lines = out.splitlines()
     assert '{"status":"ok"}' in out
     assert '{"sub":"d-123","groups":["driver"]}' in out
     assert "Great 4.8095" in out  # the stream snippet
@@ -88,6 +90,16 @@ def test_the_readme_walkthroughs_run_clean_and_print_the_figures_they_promise(
     assert "picked_up" in out and "\ndelivered" in out  # 6.
     assert "Great 1 4.8095" in out  # 7. the rating counted
     assert "1 2.00 39.00 4.50 43.50" in out  # 8. the earnings
+    # The dispatch walkthrough: three drivers, three orders, one round.
+    for driver in ("t-amy", "t-ben", "t-cal"):
+        assert f"{driver} 201" in out and f"{driver} 200" in out  # 2. accepted, checked in
+    assert all(f"t-{n} 201" in out for n in (1, 2, 3, 4))  # 3. and 5. the orders placed
+    held = [line for line in lines if re.fullmatch(r"t-[123] placed - -", line)]
+    assert len(held) == 3  # 3. held by the engine: placed, with no reason for ops
+    assigned = [m for line in lines if (m := re.fullmatch(r"t-[123] assigned (t-\w+) -", line))]
+    assert len(assigned) == 3 and {m[1] for m in assigned} == {"t-amy", "t-ben", "t-cal"}  # 4.
+    assert "1 assignedAt, 3 drivers" in out  # 4. one round, each order to its own driver
+    assert "t-4 placed - past_deadline" in out  # 5. nobody can make it: ops see why
     # The instant offers walkthrough.
     assert "ord-i1:1 Fantastic 19.50 14 4.55" in out  # 2. to the Fantastic driver first
     assert "ord-i1:2 Great 20.50 14 4.78" in out  # 3. declined: the next, a dollar more
@@ -95,7 +107,6 @@ def test_the_readme_walkthroughs_run_clean_and_print_the_figures_they_promise(
     assert "accepted" in out and "offer_closed" in out and "assigned i-fair" in out  # 5.
     assert "[('i-fan', 'declined'), ('i-great', 'expired'), ('i-fair', 'accepted')]" in out  # 6.
     assert "Internal Server Error" not in out and '"code":"internal"' not in out
-    lines = out.splitlines()
     ratings = lines[next(i for i, line in enumerate(lines) if "Great 4.8000" in line) + 1]
     assert '"customerId"' not in ratings  # the driver's ratings, after step 7
     customer_view = next(line for line in out.splitlines() if '"orderId":"ord-1"' in line)
