@@ -6,12 +6,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from math import hypot
 from typing import Any
 
 import pytest
 
 from flexfleet.blocks.model import Booking
-from flexfleet.dispatch.config import LEASE, UNTIL_MOVES
+from flexfleet.dispatch.config import LATE_GRACE, LEASE, UNTIL_MOVES
+from flexfleet.dispatch.mall_state import METRES_PER_MINUTE, place_of
 from flexfleet.dispatch.service import DispatchService
 from flexfleet.dispatch.state import Assignment, Decision, Driver, OpenOrder, Unassigned
 from flexfleet.retail.model import DeliveryOutcome, Order, OrderForCustomer, OrderForDriver
@@ -232,6 +234,37 @@ def test_the_real_engine_counts_a_busy_driver_and_assigns_them_once_free(world: 
     world.orders.deliver(driver("a"), "o-1", DeliveryOutcome(outcome="delivered"))
     world.dispatch.run([MALL])
     assert stored(world, "o-2").driver_id == "a"
+
+
+def test_a_driver_late_on_a_trip_is_given_no_second_one_and_the_order_says_why(
+    world: World,
+) -> None:
+    on_duty(world, "a")
+    place(world, "o-1")
+    world.dispatch.run([MALL])
+    world.orders.pickup(driver("a"), "o-1", NEAR_MALL_POINT)
+    late = booking(world, "a")
+    assert late.busy_until is not None and late.last_dropoff is not None
+    world.now = late.busy_until + timedelta(minutes=5)
+    # Delivered at the mall by when the driver could bring it if free now: not if free later.
+    mall = world.malls.get(MALL)
+    assert mall is not None
+    back = place_of(mall.location, late.last_dropoff)
+    minutes = hypot(back.x, back.y) / METRES_PER_MINUTE + 9
+    place(
+        world,
+        "o-2",
+        dropoff={"lat": mall.location.lat, "lng": mall.location.lng, "address": "the mall"},
+        deliverBy=(world.now + timedelta(minutes=minutes)).isoformat(),
+    )
+
+    outcome = world.dispatch.run([MALL])
+
+    assert (outcome.assigned, outcome.lost_races, outcome.flagged) == (0, 0, 1)
+    why = stored(world, "o-2").unassigned
+    assert why is not None and why.reason == "drivers_busy"
+    assert why.until == world.now + LATE_GRACE
+    assert booking(world, "a").current_order_ids == {"o-1"}
 
 
 # ------------------------------------------------------------------ reasons

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from flexfleet.blocks.model import Booking
+from flexfleet.dispatch.config import LATE_GRACE
+from flexfleet.dispatch.engine import decide
 from flexfleet.dispatch.mall_state import (
     METRES_PER_MINUTE,
     SERVICE,
@@ -20,6 +22,8 @@ from flexfleet.dispatch.mall_state import (
     one_booking_each,
     open_orders,
 )
+from flexfleet.dispatch.state import Decision, Unassigned
+from flexfleet.dispatch.travel import StraightLine
 from flexfleet.geo import Point, distance_km, metres_east_north
 from flexfleet.retail.model import Order
 from flexfleet.tiers import Tier
@@ -124,13 +128,53 @@ def test_a_driver_holding_a_trip_is_free_where_and_when_it_ends_and_takes_no_oth
         busy_until=minutes(25),
         last_dropoff=Point(lat=36.16, lng=-115.15),
     )
-    late = booking("d-2", current_order_ids=frozenset({"o-3"}), busy_until=minutes(-5))
 
-    held, overdue = drivers(MALL, [OnDuty(busy, Tier.FANTASTIC), OnDuty(late, Tier.FAIR)], NOW)
+    (held,) = drivers(MALL, [OnDuty(busy, Tier.FANTASTIC)], NOW)
 
     assert (held.free_from, held.queues) == (25, False)
     assert (held.place.x, held.place.y) == metres_east_north(MALL, Point(lat=36.16, lng=-115.15))
-    assert (overdue.free_from, overdue.queues) == (0, False)  # late: free from now at the soonest
+
+
+def test_a_driver_late_on_a_trip_is_planned_free_a_grace_from_now_never_now() -> None:
+    late = booking(current_order_ids=frozenset({"o-3"}), busy_until=minutes(-5))
+    nearly = booking("d-2", current_order_ids=frozenset({"o-4"}), busy_until=minutes(0.5))
+    unplanned = booking("d-3", current_order_ids=frozenset({"o-5"}))  # held before busyUntil
+
+    stated = drivers(MALL, [OnDuty(b, Tier.FAIR) for b in (late, nearly, unplanned)], NOW)
+
+    grace = LATE_GRACE / timedelta(minutes=1)
+    assert [(d.free_from, d.queues) for d in stated] == [(grace, False)] * 3
+
+
+def test_the_engine_commits_no_trip_to_a_late_driver_and_says_why_the_order_waits() -> None:
+    """The booking refuses a second trip until the first ends; a trip committed to a driver
+    still on one would fail its write at every run, and the order would never get a reason."""
+    late = booking(current_order_ids=frozenset({"o-3"}), busy_until=minutes(-5))
+    roomy = order("o-1", ready_at=minutes(0), deliver_by=minutes(120))
+    # A drop-off at the mall: only a driver free now could pick it up in time.
+    tight = order(
+        "o-2",
+        ready_at=minutes(0),
+        deliver_by=minutes(9),
+        dropoff={"lat": MALL.lat, "lng": MALL.lng, "address": "the mall"},
+    )
+
+    def decision(waiting: Order) -> Decision:
+        return decide(
+            open_orders(MALL, [waiting], NOW),
+            drivers(MALL, [OnDuty(late, Tier.FANTASTIC)], NOW),
+            0.0,
+            SERVICE,
+            StraightLine(METRES_PER_MINUTE),
+        )
+
+    kept, refused = decision(roomy), decision(tight)
+
+    assert kept.assignments == refused.assignments == []
+    assert kept.held == ["o-1"]  # the driver is planned free soon
+    assert refused.unassigned == [
+        Unassigned("o-2", "drivers_busy", LATE_GRACE / timedelta(minutes=1))
+    ]
 
 
 def test_a_driver_freed_after_a_trip_waits_at_its_last_door() -> None:

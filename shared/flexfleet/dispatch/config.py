@@ -17,6 +17,13 @@ LEASE = timedelta(seconds=90)
 # A drivers_busy reason is written again only when its `until` moves by more than this: a late
 # driver's free time creeps forward every minute, and ops need the reason, not each minute.
 UNTIL_MOVES = timedelta(minutes=5)
+# A driver still holding a trip past its planned end is planned free this long from now, never
+# now: the booking takes no second trip until the first ends, so a trip committed to them would
+# fail its write at every run, and their orders would get no reason. Two minutes is one run
+# beyond the next (runs are a minute apart): long enough that the engine never commits to a
+# driver still on a trip, short enough that it still plans with them, since most late drivers
+# end their trip within minutes.
+LATE_GRACE = timedelta(minutes=2)
 
 
 # The values were chosen on the MDRP instances with `make bench-dispatch`; the README's

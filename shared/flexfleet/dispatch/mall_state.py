@@ -5,7 +5,9 @@ minutes from the run's `now` and metres from the mall. Pure: no I/O and no clock
 - Travel is a straight line at retail's configured speed; the pickup takes its time after the
   order is ready, and the handover its time at the door (retail/config.py).
 - A driver holding a trip is planned to be free where and when it ends (the booking keeps the
-  plan), and gets no other until then (`queues=False`).
+  plan), and gets no other until then (`queues=False`). One late on it is planned free
+  LATE_GRACE from now, never now: the engine would commit a trip to a driver free now, and the
+  booking would refuse it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flexfleet.blocks.model import Booking
+from flexfleet.dispatch.config import LATE_GRACE
 from flexfleet.dispatch.state import Driver, OpenOrder, Place, Service
 from flexfleet.geo import Point, metres_east_north
 from flexfleet.retail import config as retail
@@ -88,8 +91,10 @@ def _driver(mall: Point, duty: OnDuty, now: datetime) -> Driver:
     place = place_of(mall, booking.last_dropoff) if booking.last_dropoff else STORE
     free_from = max(0.0, minutes_after(now, booking.start))
     busy = bool(booking.current_order_ids)
-    if busy and booking.busy_until is not None:
-        free_from = max(free_from, minutes_after(now, booking.busy_until))
+    if busy:
+        # A booking held before busyUntil was kept has no plan: it counts as late.
+        planned = minutes_after(now, booking.busy_until) if booking.busy_until else 0.0
+        free_from = max(free_from, planned, LATE_GRACE / timedelta(minutes=1))
     return Driver(
         driver_id=booking.driver_id,
         place=place,
