@@ -267,6 +267,77 @@ def test_a_driver_late_on_a_trip_is_given_no_second_one_and_the_order_says_why(
     assert booking(world, "a").current_order_ids == {"o-1"}
 
 
+# ------------------------------------------------------------------ bookings of the last release
+def hold_the_old_way(world: World, driver_id: str, order_id: str) -> None:
+    """The booking as the release before bundles wrote it: one order in `currentOrderId`, no
+    set, no plan."""
+    key = {"blockId": {"S": "b-1"}, "driverId": {"S": driver_id}}
+    item = world.client.get_item(TableName=world.bookings_table, Key=key)["Item"]
+    for name in ("currentOrderIds", "busyUntil", "lastDropoff"):
+        item.pop(name, None)
+    world.client.put_item(
+        TableName=world.bookings_table, Item=item | {"currentOrderId": {"S": order_id}}
+    )
+
+
+def test_a_booking_holding_an_order_the_old_way_is_busy_and_freed_when_it_is_delivered(
+    world: World,
+) -> None:
+    on_duty(world, "a")
+    place(world, "o-1")
+    world.dispatch.run([MALL])
+    hold_the_old_way(world, "a", "o-1")
+    place(world, "o-2")
+
+    outcome = world.dispatch.run([MALL])
+
+    assert (outcome.assigned, outcome.lost_races) == (0, 0)
+    assert stored(world, "o-2").status == "placed"
+    assert booking(world, "a").current_order_ids == {"o-1"}
+
+    world.orders.pickup(driver("a"), "o-1", NEAR_MALL_POINT)
+    world.now += timedelta(minutes=15)
+    world.orders.deliver(driver("a"), "o-1", DeliveryOutcome(outcome="delivered"))
+
+    freed = booking(world, "a")
+    assert freed.current_order_ids == frozenset() and freed.freed_at == world.now
+    assert freed.orders_delivered == 1
+    key = {"blockId": {"S": "b-1"}, "driverId": {"S": "a"}}
+    assert (
+        "currentOrderId"
+        not in world.client.get_item(TableName=world.bookings_table, Key=key)["Item"]
+    )
+    assert world.dispatch.run([MALL]).assigned == 1
+    assert stored(world, "o-2").driver_id == "a"
+
+
+def test_a_booking_holding_an_order_the_old_way_takes_no_trip_whatever_the_engine_says(
+    world: World,
+) -> None:
+    on_duty(world, "a")
+    place(world, "o-1")
+    world.dispatch.run([MALL])
+    hold_the_old_way(world, "a", "o-1")
+    place(world, "o-2")
+    anyway = scripted(world, lambda *_: Decision(assignments=[trip("a", "o-2")]))
+
+    assert anyway.run([MALL]).lost_races == 1
+    assert stored(world, "o-2").status == "placed"
+
+
+def test_a_cancelled_order_frees_a_booking_that_held_it_the_old_way(world: World) -> None:
+    on_duty(world, "a")
+    place(world, "o-1")
+    world.dispatch.run([MALL])
+    hold_the_old_way(world, "a", "o-1")
+
+    world.orders.cancel(RETAILER, "o-1")
+
+    assert booking(world, "a").current_order_ids == frozenset()
+    place(world, "o-2")
+    assert world.dispatch.run([MALL]).assigned == 1
+
+
 # ------------------------------------------------------------------ reasons
 def test_an_order_nobody_can_deliver_in_time_says_so_to_ops_alone(world: World) -> None:
     on_duty(world, "a")

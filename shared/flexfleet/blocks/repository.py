@@ -68,6 +68,13 @@ def block_from_item(item: dict[str, Any]) -> Block:
 
 
 def booking_from_item(item: dict[str, Any]) -> Booking:
+    # For one release: a booking written before bundles holds its order in `currentOrderId`, a
+    # string. It reads as a set of one, so that dispatch sees its driver busy; the order's end
+    # removes either form (retail's repository).
+    legacy = item.get("currentOrderId", {}).get("S")
+    if legacy is not None:
+        held = item.get("currentOrderIds", {}).get("SS", [])
+        item = item | {"currentOrderIds": {"SS": sorted({*held, legacy})}}
     return read_model(Booking, item, "bookings", "blockId", "driverId")
 
 

@@ -96,8 +96,10 @@ class DispatchRepository:
                     "UpdateExpression": (
                         "SET currentOrderIds = :orders, busyUntil = :until, lastDropoff = :where"
                     ),
+                    # currentOrderId: an order held the last release's way (for one release).
                     "ConditionExpression": (
-                        "attribute_not_exists(currentOrderIds) AND #status = :in"
+                        "attribute_not_exists(currentOrderIds)"
+                        " AND attribute_not_exists(currentOrderId) AND #status = :in"
                     ),
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": {

@@ -156,9 +156,13 @@ class OrderRepository:
         free once it carries none: DynamoDB drops the emptied set, whichever of a bundle's
         orders ends last, and in whatever order they end. An order taken through an instant
         offer has no block (block_id None), so there is no booking to free: its callers leave
-        this write out."""
+        this write out.
+
+        For one release, a booking written before bundles holds its one order in
+        `currentOrderId` instead: either form is accepted and removed (DELETE from a missing set
+        and REMOVE of a missing attribute change nothing)."""
         assert order.block_id is not None and order.driver_id is not None
-        update = "SET freedAt = :at DELETE currentOrderIds :orders"
+        update = "SET freedAt = :at DELETE currentOrderIds :orders REMOVE currentOrderId"
         values: dict[str, Any] = {
             ":order": {"S": order.order_id},
             ":orders": {"SS": [order.order_id]},
@@ -167,7 +171,7 @@ class OrderRepository:
         if tips is not None:
             update = (
                 "SET freedAt = :at, tips = tips + :tip, ordersDelivered = ordersDelivered + :one "
-                "DELETE currentOrderIds :orders"
+                "DELETE currentOrderIds :orders REMOVE currentOrderId"
             )
             values |= {":tip": {"N": str(tips)}, ":one": {"N": "1"}}
         return {
@@ -175,7 +179,9 @@ class OrderRepository:
                 "TableName": self._bookings,
                 "Key": booking_key(order.block_id, order.driver_id),
                 "UpdateExpression": update,
-                "ConditionExpression": "contains(currentOrderIds, :order)",
+                "ConditionExpression": (
+                    "contains(currentOrderIds, :order) OR currentOrderId = :order"
+                ),
                 "ExpressionAttributeValues": values,
             }
         }
