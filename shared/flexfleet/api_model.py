@@ -80,6 +80,17 @@ def whole_number(value: object) -> object:
     return value
 
 
+def _boolean(value: object) -> object:
+    # pydantic's lax bool would take "yes", "on", 1 and "true": a client sending those has a bug.
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+# JSON's true or false, and nothing else.
+Boolean = Annotated[bool, BeforeValidator(_boolean)]
+
+
 def same_request(stored: BaseModel, request: BaseModel) -> bool:
     """Whether a stored record was made from this very request: a resubmit, to answer as done,
     rather than another request with the same id. Compares the request's fields only."""

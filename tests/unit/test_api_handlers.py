@@ -10,6 +10,7 @@ import pytest
 
 from functions.deliveries_api import app as deliveries_api
 from functions.health import app as health
+from functions.instant_offers_api import app as instant_offers_api
 from functions.me import app as me
 from tests.factories import delivery_report, http_api_event, lambda_context
 
@@ -164,3 +165,18 @@ def test_a_time_that_is_not_a_string_is_a_422_naming_the_field(moment: object) -
 
     assert status == 422
     assert body["field"] == "promisedWindow.start"
+
+
+@pytest.mark.parametrize("online", ["yes", "true", 1, None])
+def test_online_that_is_not_true_or_false_is_a_422_naming_online(online: object) -> None:
+    event = http_api_event(
+        "PUT",
+        "/drivers/d-1/availability",
+        claims={"sub": "d-1", "cognito:groups": "[driver]"},
+        body=json.dumps({"online": online, "lat": 36.13, "lng": -115.17}),
+    )
+
+    status, body = call(instant_offers_api, event)
+
+    assert status == 422
+    assert body["field"] == "online"

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from flexfleet.api_model import ApiModel, UtcDatetime
+from flexfleet.api_model import ApiModel, Boolean, UtcDatetime
 from flexfleet.geo import Latitude, Longitude, Point
 from flexfleet.ids import Identifier
 from flexfleet.instant_offers import config
@@ -43,7 +43,7 @@ class AvailabilityRequest(ApiModel):
     """The body of PUT /drivers/{driverId}/availability: whether the driver takes instant
     offers now, and where they are."""
 
-    online: bool
+    online: Boolean
     lat: Latitude
     lng: Longitude
 
