@@ -252,5 +252,6 @@ def instant_offers() -> InstantOffers:
         settings.instant_offers_table_name,
         orders(),
         settings.standing_table_name,
+        settings.bookings_table_name,
     )
     return InstantOffers(store, malls(), driver_standing, clock())

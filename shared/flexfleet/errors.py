@@ -108,3 +108,10 @@ class OrderTaken(Conflict):
     """The order of an instant offer was assigned or cancelled elsewhere: the offer is withdrawn."""
 
     code = "order_taken"
+
+
+class DriverBusy(Conflict):
+    """The driver already works: they hold an order, or are checked in on a block that has not
+    ended. One job at a time."""
+
+    code = "driver_busy"

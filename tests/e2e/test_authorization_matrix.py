@@ -274,6 +274,9 @@ class Retail:
     retailer: str = SUBS["retailer"]
     other_retailer: str = f"r2-{RUN}"
     courier: str = f"d3-{RUN}"  # carries the picked-up order: the driver of the delivery cells
+    # Works no block and holds no order: the driver of the instant-offer accept cells, since a
+    # driver who works already is refused any instant offer (409 driver_busy).
+    free_driver: str = f"d4-{RUN}"
     mall: str = f"m1-{RUN}"
     other_mall: str = f"m2-{RUN}"
     shift: str = f"w-{RUN}"  # the block all three drivers work, checked in, started
@@ -284,8 +287,8 @@ class Retail:
     order: str = f"o1-{RUN}"  # the retailer's, for the customer, assigned to the driver
     other_order: str = f"o2-{RUN}"  # the other retailer's, for the other customer and driver
     carried: str = f"o3-{RUN}"  # the retailer's, for the customer, picked up by the courier
-    # Orders ready tomorrow, with an instant offer each: to the driver (one to accept, one to
-    # decline) and to the other driver.
+    # Orders ready tomorrow, with an instant offer each: to the free driver to accept, to the
+    # driver to decline, and to the other driver.
     instant_own: str = f"i1-{RUN}"
     instant_declined: str = f"i2-{RUN}"
     instant_other: str = f"i3-{RUN}"
@@ -440,7 +443,7 @@ def _offer_instantly(world: RetailWorld, dynamodb: Any) -> None:
     a day: the offer routes' cells act on them. (The driver holds work, so offer_out itself
     would offer them nothing; that rule is the integration tests'.)"""
     for order_id, driver in (
-        (R.instant_own, P.driver),
+        (R.instant_own, R.free_driver),
         (R.instant_declined, P.driver),
         (R.instant_other, P.other_driver),
     ):
@@ -636,6 +639,8 @@ def test_every_retail_route_role_and_resource(
     body = retail_body(retail, route, whose, target)
     # The delivery cells' driver is the courier, who carries the picked-up order.
     caller = R.courier if route.endswith("/delivery") and role == "driver" else SUBS[role]
+    if route == "POST /instant-offers/{id}/accept" and role == "driver":
+        caller = R.free_driver
 
     now = retail.now()
     period = urlencode({"from": _stamp(now - timedelta(days=30)), "to": _stamp(now)})

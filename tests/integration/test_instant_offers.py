@@ -11,11 +11,18 @@ import pytest
 
 from flexfleet.dispatch.engine import decide
 from flexfleet.dispatch.service import DispatchService
-from flexfleet.errors import Deactivated, NotFound, OfferClosed, OfferExpired, OrderTaken
+from flexfleet.errors import (
+    Deactivated,
+    DriverBusy,
+    NotFound,
+    OfferClosed,
+    OfferExpired,
+    OrderTaken,
+)
 from flexfleet.geo import Point
 from flexfleet.instant_offers import config
 from flexfleet.instant_offers.model import AvailabilityRequest, InstantOffer
-from flexfleet.instant_offers.repository import InstantOfferRepository
+from flexfleet.instant_offers.repository import InstantOfferRepository, offer_item
 from flexfleet.instant_offers.service import InstantOffers
 from flexfleet.malls.model import Mall
 from flexfleet.retail.model import DeliveryOutcome, Order
@@ -28,8 +35,11 @@ from tests.integration.test_retail import (
     NEAR_MALL_POINT,
     OPS,
     RETAILER,
+    check_in_at_start,
     driver,
+    fantastic,
     order_body,
+    publish,
     setup_mall,
     stand,
 )
@@ -50,6 +60,7 @@ class Offers:
             stack.table_name("InstantOffersTable"),
             world.order_repository,
             stack.table_name("StandingTable"),
+            stack.table_name("BookingsTable"),
         )
         self.service = InstantOffers(self.store, world.malls, driver_standing, lambda: world.now)
 
@@ -185,7 +196,7 @@ def test_two_drivers_racing_for_one_order_give_exactly_one_assignment(
     assert first is not None
     # A second offer of the same order, as a stale or concurrent run could leave one.
     rival = first.model_copy(update={"offer_id": "o-1:2", "round": 2, "driver_id": "d-great"})
-    assert offers.store.create(rival)
+    assert offers.store.create(rival) == "created"
     real_accept = offers.store.accept
     interleaved: list[str] = []
 
@@ -206,18 +217,21 @@ def test_two_drivers_racing_for_one_order_give_exactly_one_assignment(
     assert offers.history() == [("d-fan", "withdrawn"), ("d-great", "accepted")]
 
 
-def test_a_second_accept_of_the_same_offer_is_a_409_and_changes_nothing(offers: Offers) -> None:
+def test_a_second_accept_by_the_same_driver_answers_the_accepted_offer_and_changes_nothing(
+    offers: Offers,
+) -> None:
     offers.online("d-fan", Tier.FANTASTIC)
     offers.place()
     offers.offer_out()
 
     accepted = offers.service.accept(driver("d-fan"), "o-1:1")
-    with pytest.raises(OfferClosed) as again:
-        offers.service.accept(driver("d-fan"), "o-1:1")
+    offers.world.now += timedelta(seconds=30)
+    again = offers.service.accept(driver("d-fan"), "o-1:1")  # a retry, as decline allows
 
-    assert accepted.status == "accepted"
-    assert "accepted already" in again.value.message
+    assert accepted.status == again.status == "accepted"
+    assert again.ended_at == accepted.ended_at
     assert offers.order().driver_id == "d-fan"
+    assert offers.history() == [("d-fan", "accepted")]
 
 
 def test_only_the_offered_driver_may_answer_an_offer(offers: Offers) -> None:
@@ -397,3 +411,128 @@ def test_a_driver_deactivated_after_the_offer_was_made_cannot_accept_it(offers: 
         offers.service.accept(driver("d-fan"), "o-1:1")
 
     assert offers.order().status == "placed"
+
+
+def on_a_block(offers: Offers, driver_id: str) -> None:
+    """The driver holds b-1 (10:00 to 14:00 from now) and checks in at its start, 10 hours on."""
+    fantastic(offers.world, driver_id)
+    publish(offers.world)
+    offers.world.blocks.accept(driver(driver_id), "b-1")
+    offers.world.now += timedelta(hours=10)
+    check_in_at_start(offers.world, driver_id)
+
+
+def test_a_driver_checked_in_on_a_block_is_offered_no_instant_work_until_it_ends(
+    offers: Offers,
+) -> None:
+    on_a_block(offers, "d-fan")
+    offers.online("d-fan", Tier.FANTASTIC)
+    offers.online("d-great", Tier.GREAT)
+    offers.place("o-1")
+
+    during = offers.offer_out("o-1")
+    offers.world.now += timedelta(hours=4)  # the block ends
+    offers.online("d-fan", None)
+    offers.place("o-2")
+    after = offers.offer_out("o-2")
+
+    assert during is not None and during.driver_id == "d-great"
+    assert after is not None and after.driver_id == "d-fan"
+
+
+def test_a_driver_who_holds_an_order_cannot_accept_a_second_one(offers: Offers) -> None:
+    offers.online("d-fan", Tier.FANTASTIC)
+    offers.place("o-1")
+    offers.place("o-2")
+    offers.offer_out("o-1")
+    offers.service.accept(driver("d-fan"), "o-1:1")
+    # A stale offer of another order to the same driver, as an older run could have left one.
+    (accepted,) = offers.service.of_order(OPS, "o-1").offers
+    stale = accepted.model_copy(
+        update={"offer_id": "o-2:1", "order_id": "o-2", "status": "pending", "ended_at": None}
+    )
+    offers.world.client.put_item(TableName=offers.store.table_name, Item=offer_item(stale))
+
+    with pytest.raises(DriverBusy) as busy:
+        offers.service.accept(driver("d-fan"), "o-2:1")
+
+    assert busy.value.code == "driver_busy"
+    assert "o-1" in busy.value.message
+    assert (offers.order("o-2").status, offers.order("o-2").driver_id) == ("placed", None)
+    assert offers.history("o-2") == [("d-fan", "pending")]
+
+
+def test_a_driver_checked_in_on_a_block_cannot_accept_an_instant_offer(offers: Offers) -> None:
+    offers.online("d-fan", Tier.FANTASTIC)
+    offers.place("o-1")
+    offer = offers.offer_out("o-1")  # made before the check-in
+    assert offer is not None
+    on_a_block(offers, "d-fan")
+    late = offer.model_copy(update={"expires_at": offers.world.now + config.OFFER_WINDOW})
+    offers.world.client.put_item(TableName=offers.store.table_name, Item=offer_item(late))
+
+    with pytest.raises(DriverBusy) as busy:
+        offers.service.accept(driver("d-fan"), "o-1:1")
+
+    assert "b-1" in busy.value.message
+    assert offers.order("o-1").status == "placed"
+
+
+def test_two_runs_that_both_read_a_driver_as_free_give_them_one_pending_offer(
+    offers: Offers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race at its worst: the run offering o-1 has read d-fan as free when the run offering
+    o-2 offers them o-2. (moto in-process does not serialise threads: the runs are interleaved
+    by hand.)"""
+    offers.online("d-fan", Tier.FANTASTIC)
+    offers.online("d-great", Tier.GREAT)
+    offers.place("o-1")
+    offers.place("o-2")
+    real_holds_work = offers.store.holds_work
+    interleaved: list[str] = []
+
+    def other_run_offers_first(driver_id: str, now: Any) -> bool:
+        seen = real_holds_work(driver_id, now)
+        if not interleaved:
+            interleaved.append("o-2")
+            offers.offer_out("o-2")
+        return seen
+
+    monkeypatch.setattr(offers.store, "holds_work", other_run_offers_first)
+
+    first = offers.offer_out("o-1")
+
+    assert offers.pending("d-fan") == ["o-2:1"]
+    assert first is not None and (first.offer_id, first.driver_id) == ("o-1:1", "d-great")
+
+
+def test_a_declined_offer_frees_the_driver_for_the_next_order_at_once(offers: Offers) -> None:
+    offers.online("d-fan", Tier.FANTASTIC)
+    offers.place("o-1")
+    offers.place("o-2")
+    offers.offer_out("o-1")
+    assert offers.offer_out("o-2") is None  # d-fan holds an offer: nobody else is online
+
+    offers.service.decline(driver("d-fan"), "o-1:1")
+
+    second = offers.offer_out("o-2")
+    assert second is not None and second.driver_id == "d-fan"
+
+
+def test_offer_out_rereads_the_order_and_offers_nothing_once_it_is_assigned(
+    offers: Offers,
+) -> None:
+    """Dispatch reads waiting orders from an index that lags: the order it passes may have been
+    assigned by another run a moment ago."""
+    offers.online("d-fan", Tier.FANTASTIC)
+    stale = offers.place()
+    elsewhere = stale.model_copy(
+        update={"status": "assigned", "driver_id": "d-block", "block_id": "b-1"}
+    )
+    assert offers.world.order_repository.transition(stale, elsewhere)
+
+    made = offers.service.offer_out(offers.mall(), stale, offers.world.now)
+
+    assert made is None
+    assert offers.history() == []
+    assert offers.pending("d-fan") == []

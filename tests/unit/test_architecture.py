@@ -83,6 +83,8 @@ FEATURE_DEPENDENCIES = {
         "instant_offers/service.py",
     },
     ("instant_offers", "malls"): {"instant_offers/service.py"},
+    # A driver checked in on a block takes no instant work: read from the bookings it records.
+    ("instant_offers", "blocks"): {"instant_offers/duty.py"},
 }
 
 

@@ -31,6 +31,11 @@ OFFER_WINDOW = timedelta(seconds=90)
 # still go to a driver on a block, and a driver who accepts now should not wait an hour.
 OFFER_LEAD = timedelta(minutes=30)
 
+# An accept refused only because another transaction held the order at that moment is read
+# again and retried, after a jittered pause (up to 10 ms, doubling), this many times: AWS's SDKs
+# retry a throttled call about as often, and five pauses stay well under the API's timeout.
+ACCEPT_RETRIES = 5
+
 # --- Candidates -----------------------------------------------------------------------------------
 # Nearby: within this great-circle distance of the mall, about 16 minutes at 30 km/h.
 OFFER_RADIUS_KM = 8.0

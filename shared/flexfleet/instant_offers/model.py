@@ -16,6 +16,9 @@ from flexfleet.money import Dollars
 from flexfleet.retail.model import Dropoff, Packages
 
 OfferStatus = Literal["pending", "accepted", "declined", "expired", "withdrawn"]
+# How a new offer's write ended: stored; its round made by another run already; its driver
+# holding another open offer; or refused because another transaction was writing the same items.
+Created = Literal["created", "round_taken", "driver_offered", "contended"]
 # An offer's id is its order's id and its round, the n-th offer of that order: "ord-1:2". The
 # round makes offer_out idempotent (round n is created once, whoever tries), and the id can be
 # read back into the item's key without an index.

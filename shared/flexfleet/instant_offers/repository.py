@@ -7,6 +7,14 @@ order's offers are one consistent query, and round n is created once (a conditio
 many runs try. While pending it carries `pendingDriverId` and `pendingMall`, which the sparse
 `pendingByDriver` and `pendingByMall` indexes key by `expiresAt`; every end removes them.
 
+A driver holds one open offer at most: an offer is created in one transaction with a claim on
+its driver's availability item (`pendingOfferId`, `pendingOfferUntil`, the offer's window end),
+written only if the driver holds no claim still open. Two runs that both read the driver as free
+cannot both offer them work: the second transaction is refused. A decline or a withdrawal gives
+the claim back; an expiry needs nothing, as the claim lapses with the window; an accept keeps
+it until the window ends, so that no run offers the driver more work while the order's
+`activeByDriver` entry, which `holds_work` reads, is still on its way to the index.
+
 An accept is one transaction: the offer from pending (and unexpired, and the caller's) to
 accepted, and the order from `placed` to `assigned` to its driver, with no block.
 """
@@ -20,15 +28,19 @@ from flexfleet.clock import iso
 from flexfleet.dynamodb import unreadable
 from flexfleet.dynamodb.attribute_values import from_item as plain_item
 from flexfleet.dynamodb.models import model_item, read_model
-from flexfleet.dynamodb.pages import all_items, batch_get, put_new
-from flexfleet.dynamodb.transactions import transact
+from flexfleet.dynamodb.pages import all_items, batch_get
+from flexfleet.dynamodb.transactions import TransactionRefused, transact
 from flexfleet.instant_offers.candidates import cell_of
-from flexfleet.instant_offers.model import Availability, InstantOffer, OfferStatus
+from flexfleet.instant_offers.duty import BlockDuty
+from flexfleet.instant_offers.model import Availability, Created, InstantOffer, OfferStatus
 from flexfleet.retail.model import Order
 from flexfleet.retail.repository import OrderRepository, order_from_item, order_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+# The orders a driver works on: the statuses in which an order is the driver's.
+WORKING = frozenset({"assigned", "picked_up"})
 
 
 def availability_from_item(item: dict[str, Any]) -> Availability:
@@ -58,19 +70,30 @@ class InstantOfferRepository:
         offers_table: str,
         orders: OrderRepository,
         standing_table: str,
+        bookings_table: str,
     ) -> None:
         self._client = client
         self._availability = availability_table
         self.table_name = offers_table
         self._orders = orders
         self._standing = standing_table
+        self._duty = BlockDuty(client, bookings_table)
 
     # ------------------------------------------------------------------ availability
     def put_availability(self, availability: Availability) -> None:
-        """The driver's state, replaced whole: the newest position wins. Offline, the item
-        leaves the byCell index."""
+        """The driver's state, every field replaced: the newest position wins. Offline, the item
+        leaves the byCell index. An update, not a put, so that it keeps the driver's claim of an
+        open offer."""
         extra = {"cell": cell_of(availability.position)} if availability.online else {}
-        self._client.put_item(TableName=self._availability, Item=model_item(availability, **extra))
+        fields = [(k, v) for k, v in model_item(availability, **extra).items() if k != "driverId"]
+        update = "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields)))
+        self._client.update_item(
+            TableName=self._availability,
+            Key={"driverId": {"S": availability.driver_id}},
+            UpdateExpression=update + ("" if availability.online else " REMOVE cell"),
+            ExpressionAttributeNames={f"#f{i}": k for i, (k, _) in enumerate(fields)},
+            ExpressionAttributeValues={f":f{i}": v for i, (_, v) in enumerate(fields)},
+        )
 
     def online_in(self, cells: list[str], since: datetime) -> list[Availability]:
         """The drivers online in these cells whose position is no older than `since`."""
@@ -112,10 +135,25 @@ class InstantOfferRepository:
                 found[order.order_id] = order
         return found
 
+    def working(self, driver_id: str, now: datetime) -> str | None:
+        """What the driver works on, if anything: an order they hold (assigned or picked up,
+        instant or from a block), or a block they are checked in on that has not ended. The
+        orders are found on the activeByDriver index and each is read again consistently, so an
+        order that has just ended does not count; the booking is read consistently too."""
+        found = self._orders.active_of_driver(driver_id)
+        current = self.orders([o.order_id for o in found]) if found else {}
+        held = sorted(
+            o.order_id for o in current.values() if o.status in WORKING and o.driver_id == driver_id
+        )
+        if held:
+            return f"order {held[0]}"
+        booking = self._duty.on_duty(driver_id, now)
+        return f"block {booking.block_id}" if booking is not None else None
+
     def holds_work(self, driver_id: str, now: datetime) -> bool:
-        """Whether the driver works on an order, or has an instant offer open."""
-        return bool(self._orders.active_of_driver(driver_id)) or bool(
-            self.pending_of_driver(driver_id, now)
+        """Whether the driver works (see `working`), or has an instant offer open."""
+        return (
+            bool(self.pending_of_driver(driver_id, now)) or self.working(driver_id, now) is not None
         )
 
     # ------------------------------------------------------------------ offers
@@ -158,9 +196,62 @@ class InstantOfferRepository:
         )
         return unreadable.read_all(offer_from_item, items)
 
-    def create(self, offer: InstantOffer) -> bool:
-        """Stores a new offer; False if its round exists already (another run made it)."""
-        return put_new(self._client, self.table_name, offer_item(offer), "orderId") is None
+    def create(self, offer: InstantOffer) -> Created:
+        """Stores a new offer and claims its driver until the offer's window ends, both or
+        neither: refused if the round exists already, or the driver holds a claim still open."""
+        try:
+            transact(
+                self._client,
+                [
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": offer_item(offer),
+                            "ConditionExpression": "attribute_not_exists(orderId)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._availability,
+                            "Key": {"driverId": {"S": offer.driver_id}},
+                            "UpdateExpression": (
+                                "SET pendingOfferId = :offer, pendingOfferUntil = :until"
+                            ),
+                            "ConditionExpression": (
+                                "attribute_exists(driverId) AND "
+                                "(attribute_not_exists(pendingOfferUntil) "
+                                "OR pendingOfferUntil <= :now)"
+                            ),
+                            "ExpressionAttributeValues": {
+                                ":offer": {"S": offer.offer_id},
+                                ":until": {"S": iso(offer.expires_at)},
+                                ":now": {"S": iso(offer.offered_at)},
+                            },
+                        }
+                    },
+                ],
+            )
+        except TransactionRefused as refused:
+            if refused.failed(0):
+                return "round_taken"
+            if refused.failed(1):
+                return "driver_offered"
+            return "contended"
+        return "created"
+
+    def _release(self, offer: InstantOffer) -> None:
+        """The driver's claim given back, if it is still this offer's. Were this write lost,
+        the claim would lapse at the window's end all the same."""
+        try:
+            self._client.update_item(
+                TableName=self._availability,
+                Key={"driverId": {"S": offer.driver_id}},
+                UpdateExpression="REMOVE pendingOfferId, pendingOfferUntil",
+                ConditionExpression="pendingOfferId = :offer",
+                ExpressionAttributeValues={":offer": {"S": offer.offer_id}},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            pass
 
     def close(
         self,
@@ -206,11 +297,14 @@ class InstantOfferRepository:
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             return False
+        if status != "expired":  # an expired offer's claim has lapsed with its window
+            self._release(offer)
         return True
 
     def accept(self, offer: InstantOffer, at: datetime, order: Order, assigned: Order) -> None:
         """The offer accepted and the order assigned to its driver, both or neither;
-        TransactionRefused says which condition failed (0: the offer, 1: the order)."""
+        TransactionRefused says which condition failed (0: the offer, 1: the order). The
+        driver's claim is kept until the window ends (see the module's docstring)."""
         transact(
             self._client,
             [

@@ -4,7 +4,10 @@ better tiers first, and each offer's accept, decline, expiry or withdrawal.
 Dispatch calls `offer_out(mall, order, now)` for an order its drivers on blocks can't serve; the
 expiry job (`settle`) and a decline move the order on to the next candidate. Every step is a
 conditional write, so a repeated call, a second decline or two jobs at once never skip a
-candidate nor open a second offer of one order.
+candidate nor open a second offer of one order, nor a second open offer to one driver.
+
+One job at a time: a driver who holds an order (instant or from a block) or is checked in on a
+block that has not ended is offered nothing, and cannot accept an offer made before.
 """
 
 from __future__ import annotations
@@ -16,7 +19,15 @@ from typing import Any, Protocol
 
 from flexfleet.clock import Clock, utc_now
 from flexfleet.dynamodb.transactions import TransactionRefused
-from flexfleet.errors import Conflict, Deactivated, NotFound, OfferClosed, OfferExpired, OrderTaken
+from flexfleet.errors import (
+    Conflict,
+    Deactivated,
+    DriverBusy,
+    NotFound,
+    OfferClosed,
+    OfferExpired,
+    OrderTaken,
+)
 from flexfleet.geo import distance_km
 from flexfleet.identity import Caller, Role
 from flexfleet.instant_offers import config
@@ -30,6 +41,7 @@ from flexfleet.instant_offers.candidates import (
 from flexfleet.instant_offers.model import (
     Availability,
     AvailabilityRequest,
+    Created,
     InstantOffer,
     InstantOfferList,
     OfferStatus,
@@ -45,9 +57,6 @@ from flexfleet.retail.estimates import dispatch_time
 from flexfleet.retail.model import Order
 from flexfleet.tiers import StandingOf, Tier
 
-# An accept refused only because another transaction held the order at that moment is read
-# again and retried, after a short jittered pause, this many times.
-RETRIES = 5
 REFUSED: frozenset[OfferStatus] = frozenset({"declined", "expired"})
 
 
@@ -62,12 +71,13 @@ class InstantOfferStore(Protocol):
     def standing_items(self, driver_ids: list[str]) -> dict[str, dict[str, Any]]: ...
     def order(self, order_id: str) -> Order | None: ...
     def orders(self, order_ids: list[str]) -> dict[str, Order]: ...
+    def working(self, driver_id: str, now: datetime) -> str | None: ...
     def holds_work(self, driver_id: str, now: datetime) -> bool: ...
     def offers_of(self, order_id: str) -> list[InstantOffer]: ...
     def offer(self, order_id: str, round_: int) -> InstantOffer | None: ...
     def pending_of_driver(self, driver_id: str, now: datetime) -> list[InstantOffer]: ...
     def pending_at_mall(self, mall_id: str) -> list[InstantOffer]: ...
-    def create(self, offer: InstantOffer) -> bool: ...
+    def create(self, offer: InstantOffer) -> Created: ...
     def close(
         self,
         offer: InstantOffer,
@@ -128,21 +138,27 @@ class InstantOffers:
 
     def accept(self, caller: Caller, offer_id_: str) -> InstantOffer:
         """The offer accepted and its order assigned to the caller, in one transaction: of two
-        drivers racing for one order, or one driver accepting twice, exactly one succeeds; the
-        other gets a 409 that says why."""
+        drivers racing for one order exactly one succeeds, and the other gets a 409 that says
+        why. Accepting again answers the accepted offer and changes nothing. A driver who works
+        already (an order, or a block checked in on) gets 409 driver_busy."""
         offer = self._own_offer(caller, offer_id_)
+        if offer.status == "accepted":
+            return offer
         now = self._clock()
         standing = self._store.standing_items([caller.sub]).get(caller.sub)
         if self._standing_of(caller.sub, standing).deactivated:
             raise Deactivated(
                 "a deactivated driver takes no work until reinstated", field="offerId"
             )
-        for attempt in range(RETRIES):
+        for attempt in range(config.ACCEPT_RETRIES):
             self._check_open(offer, now)
             order = self._store.order(offer.order_id)
             if order is None or order.status != "placed":
-                self._withdrawn_if_gone(offer, order, now)
-                raise self._taken(offer, order)
+                return self._accepted_or_taken(offer, order, now)
+            # Read last, just before the transaction: what the driver works on now.
+            accepted = self._accepted_unless_busy(offer, now)
+            if accepted is not None:
+                return accepted
             assigned = order.model_copy(
                 update={
                     "status": "assigned",
@@ -157,12 +173,12 @@ class InstantOffers:
                 self._store.accept(offer, now, order, assigned)
             except TransactionRefused as refused:
                 if refused.failed(1):
-                    current = self._store.order(offer.order_id)
-                    self._withdrawn_if_gone(offer, current, now)
-                    raise self._taken(offer, current) from refused
+                    return self._accepted_or_taken(offer, self._store.order(offer.order_id), now)
                 if refused.contended:
                     _pause(attempt)
                 offer = self._store.offer(offer.order_id, offer.round) or offer
+                if offer.status == "accepted":  # this driver's other accept, at the same moment
+                    return offer
                 continue
             return offer.model_copy(update={"status": "accepted", "ended_at": now})
         raise Conflict(
@@ -198,8 +214,14 @@ class InstantOffers:
     def offer_out(self, mall: Mall, order: Order, now: datetime) -> InstantOffer | None:
         """Starts or continues offering the order: its open offer if one is still open, else a
         new one to the best candidate not yet offered it, or None when there is nobody (or the
-        order is no longer waiting, or not ready soon). Safe to call every minute."""
-        return self._offer_out(mall, order, now, Settled())
+        order is no longer waiting, or not ready soon). Safe to call every minute.
+
+        The order is read again, consistently: dispatch finds its waiting orders on an index
+        that lags, and another run may have assigned this one a moment ago."""
+        current = self._store.order(order.order_id)
+        if current is None:
+            return None
+        return self._offer_out(mall, current, now, Settled())
 
     def settle(self) -> Settled:
         """The expiry job: at every mall, each pending offer whose order has gone is withdrawn,
@@ -224,7 +246,7 @@ class InstantOffers:
         self, mall: Mall, order: Order, now: datetime, outcome: Settled
     ) -> InstantOffer | None:
         offers = self._store.offers_of(order.order_id)
-        if order.status != "placed":
+        if order.status != "placed" or order.driver_id is not None:
             for offer in offers:
                 if offer.status == "pending":
                     outcome.withdrawn += self._withdrawn_if_gone(offer, order, now)
@@ -241,10 +263,14 @@ class InstantOffers:
             if self._store.holds_work(candidate.driver_id, now):
                 continue
             offer = self._new_offer(mall, order, now, round_, refusals, candidate, where)
-            if self._store.create(offer):
+            created = self._store.create(offer)
+            if created == "created":
                 outcome.offered += 1
                 return offer
-            # Another run made this round meanwhile: it stands, and this run adds nothing.
+            if created == "driver_offered":
+                continue  # another run offered this driver other work meanwhile
+            # Another run made this round meanwhile (or was making it): it stands, and this
+            # run adds nothing.
             return self._store.offer(order.order_id, round_)
         return None
 
@@ -369,6 +395,37 @@ class InstantOffers:
             )
         if offer.status != "pending":
             raise OfferClosed(f"offer {offer.offer_id} is {offer.status} already", field="offerId")
+
+    def _accepted_unless_busy(self, offer: InstantOffer, now: datetime) -> InstantOffer | None:
+        """None while the driver works on nothing; 409 driver_busy if they hold an order or are
+        checked in on a block, unless the order is this offer's, won by the driver's other
+        accept a moment ago: then that accepted offer."""
+        busy = self._store.working(offer.driver_id, now)
+        if busy is None:
+            return None
+        accepted = self._accepted_meanwhile(offer)
+        if accepted is not None:
+            return accepted
+        raise DriverBusy(
+            f"driver {offer.driver_id} works on {busy} already: one job at a time",
+            field="offerId",
+        )
+
+    def _accepted_meanwhile(self, offer: InstantOffer) -> InstantOffer | None:
+        """The offer read again, if its driver's other accept has just taken it."""
+        current = self._store.offer(offer.order_id, offer.round)
+        return current if current is not None and current.status == "accepted" else None
+
+    def _accepted_or_taken(
+        self, offer: InstantOffer, order: Order | None, now: datetime
+    ) -> InstantOffer:
+        """An accept that found the order no longer placed: the offer, if this driver's other
+        accept has just won it; else the offer is withdrawn, and 409 order_taken."""
+        if not self._withdrawn_if_gone(offer, order, now):
+            accepted = self._accepted_meanwhile(offer)
+            if accepted is not None:
+                return accepted
+        raise self._taken(offer, order)
 
     @staticmethod
     def _taken(offer: InstantOffer, order: Order | None) -> OrderTaken:

@@ -71,8 +71,10 @@ def pending_offers(
     summary="Accept an instant offer: its order is assigned to the driver (the offered driver)",
     description=(
         "One transaction moves the offer to accepted and the order from placed to assigned. "
-        "409 offer_expired past the window, offer_closed once accepted, declined or withdrawn, "
-        "order_taken when the order was assigned or cancelled elsewhere."
+        "Accepting again answers the accepted offer (200). 409 offer_expired past the window, "
+        "offer_closed once declined or withdrawn, order_taken when the order was assigned or "
+        "cancelled elsewhere, driver_busy when the driver holds an order already or is checked "
+        "in on a block that has not ended."
     ),
     tags=["instant offers"],
     responses=documented(InstantOffer, 401, 403, 404, 409),
