@@ -104,7 +104,7 @@ def test_the_readme_walkthroughs_run_clean_and_print_the_figures_they_promise(
     assert "ord-i1:1 Fantastic 19.50 14 4.55" in out  # 2. to the Fantastic driver first
     assert "ord-i1:2 Great 20.50 14 4.78" in out  # 3. declined: the next, a dollar more
     assert "ord-i1:3 Fair 21.50 14 5.02" in out  # 4. expired: the next
-    assert "accepted" in out and "offer_closed" in out and "assigned i-fair" in out  # 5.
+    assert out.count("\naccepted") >= 2 and "assigned i-fair" in out  # 5. a retry, the same
     assert "[('i-fan', 'declined'), ('i-great', 'expired'), ('i-fair', 'accepted')]" in out  # 6.
     assert "Internal Server Error" not in out and '"code":"internal"' not in out
     ratings = lines[next(i for i, line in enumerate(lines) if "Great 4.8000" in line) + 1]
