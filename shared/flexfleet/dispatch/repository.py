@@ -16,9 +16,8 @@ from flexfleet.blocks.model import Booking
 from flexfleet.blocks.repository import booking_from_item, booking_key
 from flexfleet.clock import iso
 from flexfleet.dynamodb import unreadable
-from flexfleet.dynamodb.attribute_values import from_item as plain_item
 from flexfleet.dynamodb.attribute_values import to_attribute
-from flexfleet.dynamodb.pages import all_items, batch_get
+from flexfleet.dynamodb.pages import all_items, items_by_key
 from flexfleet.dynamodb.transactions import TransactionRefused, transact
 from flexfleet.geo import Point
 from flexfleet.retail.model import Order, Unassigned
@@ -57,14 +56,8 @@ class DispatchRepository:
         return unreadable.read_all(booking_from_item, items)
 
     def standing_items(self, driver_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """The drivers' standing items (as plain values), 100 keys a request; a driver with none
-        is left out."""
-        found: dict[str, dict[str, Any]] = {}
-        for first in range(0, len(driver_ids), 100):
-            keys = [{"driverId": {"S": d}} for d in driver_ids[first : first + 100]]
-            for item in batch_get(self._client, {self._standing: keys}).get(self._standing, []):
-                found[item["driverId"]["S"]] = plain_item(item)
-        return found
+        """The drivers' standing items (as plain values); a driver with none is left out."""
+        return items_by_key(self._client, self._standing, "driverId", driver_ids)
 
     def assign(
         self,

@@ -1,10 +1,12 @@
 """The DynamoDB calls every repository makes alike: a query read to its last page, a batch read of
-keys, and a put that only creates."""
+keys (and of many items by a one-attribute key), and a put that only creates."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+
+from flexfleet.dynamodb.attribute_values import from_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -36,6 +38,19 @@ def batch_get(
         for table, items in page["Responses"].items():
             found.setdefault(table, []).extend(items)
         request = dict(page.get("UnprocessedKeys") or {})
+    return found
+
+
+def items_by_key(
+    client: DynamoDBClient, table: str, key: str, values: list[str]
+) -> dict[str, dict[str, Any]]:
+    """The items of a table whose one-attribute string key is one of `values`, as plain values
+    by key, 100 keys a request; a key with no item is left out."""
+    found: dict[str, dict[str, Any]] = {}
+    for first in range(0, len(values), 100):
+        keys = [{key: {"S": value}} for value in values[first : first + 100]]
+        for item in batch_get(client, {table: keys}).get(table, []):
+            found[item[key]["S"]] = from_item(item)
     return found
 
 

@@ -26,9 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from flexfleet.clock import iso
 from flexfleet.dynamodb import unreadable
-from flexfleet.dynamodb.attribute_values import from_item as plain_item
 from flexfleet.dynamodb.models import model_item, read_model
-from flexfleet.dynamodb.pages import all_items, batch_get
+from flexfleet.dynamodb.pages import all_items, batch_get, items_by_key
 from flexfleet.dynamodb.transactions import TransactionRefused, transact
 from flexfleet.instant_offers.candidates import cell_of
 from flexfleet.instant_offers.duty import BlockDuty
@@ -110,14 +109,8 @@ class InstantOfferRepository:
         return [a for a in found if a.online]
 
     def standing_items(self, driver_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """The drivers' standing items (as plain values), 100 keys a request; a driver with none
-        is left out."""
-        found: dict[str, dict[str, Any]] = {}
-        for first in range(0, len(driver_ids), 100):
-            keys = [{"driverId": {"S": d}} for d in driver_ids[first : first + 100]]
-            for item in batch_get(self._client, {self._standing: keys}).get(self._standing, []):
-                found[item["driverId"]["S"]] = plain_item(item)
-        return found
+        """The drivers' standing items (as plain values); a driver with none is left out."""
+        return items_by_key(self._client, self._standing, "driverId", driver_ids)
 
     # ------------------------------------------------------------------ orders
     def order(self, order_id: str) -> Order | None:
