@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from flexfleet.blocks.model import Booking
-from flexfleet.dispatch.config import LATE_GRACE
+from flexfleet.dispatch.config import LATE_GRACE, LATE_LIMIT
 from flexfleet.dispatch.engine import decide
 from flexfleet.dispatch.mall_state import (
     METRES_PER_MINUTE,
@@ -144,6 +144,22 @@ def test_a_driver_late_on_a_trip_is_planned_free_a_grace_from_now_never_now() ->
 
     grace = LATE_GRACE / timedelta(minutes=1)
     assert [(d.free_from, d.queues) for d in stated] == [(grace, False)] * 3
+
+
+def test_a_driver_long_overdue_on_a_trip_is_not_planned_for_so_their_orders_get_a_reason() -> None:
+    overdue = booking(current_order_ids=frozenset({"o-3"}), busy_until=NOW - LATE_LIMIT * 1.1)
+    late = booking("d-2", current_order_ids=frozenset({"o-4"}), busy_until=NOW - LATE_LIMIT / 2)
+    stated = drivers(MALL, [OnDuty(b, Tier.FANTASTIC) for b in (overdue, late)], NOW)
+    assert [d.driver_id for d in stated] == ["d-2"]
+    roomy = order("o-1", ready_at=minutes(0), deliver_by=minutes(120))
+    decision = decide(
+        open_orders(MALL, [roomy], NOW),
+        drivers(MALL, [OnDuty(overdue, Tier.FANTASTIC)], NOW),
+        0.0,
+        SERVICE,
+        StraightLine(METRES_PER_MINUTE),
+    )
+    assert decision.held == [] and [u.reason for u in decision.unassigned] == ["no_driver_in_reach"]
 
 
 def test_the_engine_commits_no_trip_to_a_late_driver_and_says_why_the_order_waits() -> None:

@@ -24,6 +24,10 @@ UNTIL_MOVES = timedelta(minutes=5)
 # driver still on a trip, short enough that it still plans with them, since most late drivers
 # end their trip within minutes.
 LATE_GRACE = timedelta(minutes=2)
+# A driver this far past their trip's planned end is not planned for at all: their orders would
+# otherwise stay held for them, run after run, and never get a reason nor go out as instant
+# offers. Fifteen minutes is a trip running half again as long as its estimate.
+LATE_LIMIT = timedelta(minutes=15)
 
 
 # The values were chosen on the MDRP instances with `make bench-dispatch`; the README's

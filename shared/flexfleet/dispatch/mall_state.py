@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flexfleet.blocks.model import Booking
-from flexfleet.dispatch.config import LATE_GRACE
+from flexfleet.dispatch.config import LATE_GRACE, LATE_LIMIT
 from flexfleet.dispatch.state import Driver, OpenOrder, Place, Service
 from flexfleet.geo import Point, metres_east_north
 from flexfleet.retail import config as retail
@@ -80,8 +80,17 @@ def one_booking_each(on_duty: Iterable[OnDuty]) -> dict[str, OnDuty]:
 
 
 def drivers(mall: Point, on_duty: Iterable[OnDuty], now: datetime) -> list[Driver]:
-    """The engine's drivers, one per booking (see one_booking_each)."""
-    return [_driver(mall, duty, now) for duty in on_duty]
+    """The engine's drivers, one per booking (see one_booking_each), but for a driver over
+    LATE_LIMIT past the planned end of their trip: nobody knows when they will be free."""
+    return [_driver(mall, duty, now) for duty in on_duty if not _overdue(duty.booking, now)]
+
+
+def _overdue(booking: Booking, now: datetime) -> bool:
+    return (
+        bool(booking.current_order_ids)
+        and booking.busy_until is not None
+        and now - booking.busy_until > LATE_LIMIT
+    )
 
 
 def _driver(mall: Point, duty: OnDuty, now: datetime) -> Driver:
