@@ -41,17 +41,24 @@ def batch_get(
     return found
 
 
+def items_of_keys(
+    client: DynamoDBClient, table: str, key: str, values: list[str], consistent: bool = False
+) -> list[dict[str, Any]]:
+    """The items of a table whose one-attribute string key is one of `values` (each asked for
+    once), 100 keys a request; a key with no item is left out."""
+    unique = sorted(set(values))
+    found: list[dict[str, Any]] = []
+    for first in range(0, len(unique), 100):
+        keys = [{key: {"S": value}} for value in unique[first : first + 100]]
+        found += batch_get(client, {table: keys}, consistent).get(table, [])
+    return found
+
+
 def items_by_key(
     client: DynamoDBClient, table: str, key: str, values: list[str]
 ) -> dict[str, dict[str, Any]]:
-    """The items of a table whose one-attribute string key is one of `values`, as plain values
-    by key, 100 keys a request; a key with no item is left out."""
-    found: dict[str, dict[str, Any]] = {}
-    for first in range(0, len(values), 100):
-        keys = [{key: {"S": value}} for value in values[first : first + 100]]
-        for item in batch_get(client, {table: keys}).get(table, []):
-            found[item[key]["S"]] = from_item(item)
-    return found
+    """The items of `items_of_keys`, as plain values by key."""
+    return {item[key]["S"]: from_item(item) for item in items_of_keys(client, table, key, values)}
 
 
 def put_new(

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from flexfleet.clock import iso
 from flexfleet.dynamodb import unreadable
 from flexfleet.dynamodb.models import model_item, read_model
-from flexfleet.dynamodb.pages import all_items, batch_get, items_by_key
+from flexfleet.dynamodb.pages import all_items, items_by_key, items_of_keys
 from flexfleet.dynamodb.transactions import TransactionRefused, transact
 from flexfleet.instant_offers.candidates import cell_of
 from flexfleet.instant_offers.duty import BlockDuty
@@ -118,15 +118,10 @@ class InstantOfferRepository:
 
     def orders(self, order_ids: list[str]) -> dict[str, Order]:
         """The orders found, by id, 100 keys a request, read consistently."""
-        found: dict[str, Order] = {}
-        table = self._orders.table_name
-        unique = sorted(set(order_ids))
-        for first in range(0, len(unique), 100):
-            keys = [{"orderId": {"S": o}} for o in unique[first : first + 100]]
-            items = batch_get(self._client, {table: keys}, consistent=True).get(table, [])
-            for order in unreadable.read_all(order_from_item, items):
-                found[order.order_id] = order
-        return found
+        items = items_of_keys(
+            self._client, self._orders.table_name, "orderId", order_ids, consistent=True
+        )
+        return {o.order_id: o for o in unreadable.read_all(order_from_item, items)}
 
     def working(self, driver_id: str, now: datetime) -> str | None:
         """What the driver works on, if anything: an order they hold (assigned or picked up,
