@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
@@ -37,7 +35,7 @@ from flexfleet.blocks.releases import (
 )
 from flexfleet.blocks.repository import AcceptContext, Schedule
 from flexfleet.clock import Clock, utc_now
-from flexfleet.dynamodb.transactions import TransactionRefused
+from flexfleet.dynamodb.transactions import TransactionRefused, back_off
 from flexfleet.errors import (
     BlockFull,
     Conflict,
@@ -95,11 +93,6 @@ class BlockStore(Protocol):
         self, driver_id: str, after: datetime, until: datetime
     ) -> list[Booking]: ...
     def pending_offers_of(self, driver_id: str, now: datetime) -> list[ReservedOffer]: ...
-
-
-def _pause(attempt: int) -> None:
-    """Full jitter, as AWS's SDKs back off: up to 10 ms, doubling each attempt."""
-    time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter, not a secret
 
 
 def _local(moment: datetime, zone: str) -> str:
@@ -264,7 +257,7 @@ class BlockService:
                 self._blocks.set_preferences(driver_id, preferences.mall_ids)
                 break
             except TransactionRefused:  # another change of them won: read again
-                _pause(attempt)
+                back_off(attempt)
         else:
             raise Conflict("your preferences kept changing meanwhile: try again", field="mallIds")
         return DriverPreferences(driver_id=driver_id, mall_ids=preferences.mall_ids)
@@ -353,7 +346,7 @@ class BlockService:
                 if refused.failed(0):
                     raise BlockFull(f"block {block_id} is full", field="blockId") from refused
                 # The booking, the schedule or the offer moved under us: read again.
-                _pause(attempt)
+                back_off(attempt)
                 continue
             return booking_view(booking, now), True
         raise Conflict("the block is busy: try again", field="blockId")
@@ -410,7 +403,7 @@ class BlockService:
             try:
                 self._blocks.forfeit(booking, forfeited, self._blocks.schedule(caller.sub))
             except TransactionRefused:
-                _pause(attempt)
+                back_off(attempt)
                 continue
             return booking_view(forfeited, now)
         raise Conflict("the booking changed while forfeiting: try again", field="blockId")

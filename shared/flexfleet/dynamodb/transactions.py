@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import random
+import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def back_off(attempt: int) -> None:
+    """Before retrying a contended transaction: full jitter, as AWS's SDKs back off, up to
+    10 ms, doubling each attempt."""
+    time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter, not a secret
 
 
 class TransactionRefused(Exception):

@@ -12,13 +12,11 @@ block that has not ended is offered nothing, and cannot accept an offer made bef
 
 from __future__ import annotations
 
-import random
-import time
 from datetime import datetime
 from typing import Any, Protocol
 
 from flexfleet.clock import Clock, utc_now
-from flexfleet.dynamodb.transactions import TransactionRefused
+from flexfleet.dynamodb.transactions import TransactionRefused, back_off
 from flexfleet.errors import (
     Conflict,
     Deactivated,
@@ -90,11 +88,6 @@ class InstantOfferStore(Protocol):
         open_at: datetime | None = None,
     ) -> bool: ...
     def accept(self, offer: InstantOffer, at: datetime, order: Order, assigned: Order) -> None: ...
-
-
-def _pause(attempt: int) -> None:
-    """Full jitter, as AWS's SDKs back off: up to 10 ms, doubling each attempt."""
-    time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 - jitter, not a secret
 
 
 class InstantOffers:
@@ -175,7 +168,7 @@ class InstantOffers:
                 if refused.failed(1):
                     return self._accepted_or_taken(offer, self._store.order(offer.order_id), now)
                 if refused.contended:
-                    _pause(attempt)
+                    back_off(attempt)
                 offer = self._store.offer(offer.order_id, offer.round) or offer
                 if offer.status == "accepted":  # this driver's other accept, at the same moment
                     return offer
