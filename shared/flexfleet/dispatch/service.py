@@ -135,19 +135,7 @@ class DispatchService:
         for trip in decision.assignments:
             booking = bookings[trip.driver_id].booking
             placed = [orders[order_id] for order_id in trip.order_ids]
-            assigned = [
-                o.model_copy(
-                    update={
-                        "status": "assigned",
-                        "driver_id": booking.driver_id,
-                        "block_id": booking.block_id,
-                        "assigned_at": now,
-                        "status_changed_at": now,
-                        "unassigned": None,
-                    }
-                )
-                for o in placed
-            ]
+            assigned = [o.assigned_to(booking.driver_id, booking.block_id, now) for o in placed]
             last = placed[-1].dropoff
             if self._store.assign(
                 booking,

@@ -152,16 +152,7 @@ class InstantOffers:
             accepted = self._accepted_unless_busy(offer, now)
             if accepted is not None:
                 return accepted
-            assigned = order.model_copy(
-                update={
-                    "status": "assigned",
-                    "driver_id": offer.driver_id,
-                    "block_id": None,
-                    "assigned_at": now,
-                    "status_changed_at": now,
-                    "unassigned": None,
-                }
-            )
+            assigned = order.assigned_to(offer.driver_id, None, now)
             try:
                 self._store.accept(offer, now, order, assigned)
             except TransactionRefused as refused:

@@ -115,6 +115,20 @@ class Order(OrderRequest):
     note: str | None = None
     unassigned: Unassigned | None = None
 
+    def assigned_to(self, driver_id: str, block_id: str | None, at: datetime) -> Order:
+        """The order as its driver takes it, on a block or (block_id None) by instant offer;
+        why it waited no longer holds."""
+        return self.model_copy(
+            update={
+                "status": "assigned",
+                "driver_id": driver_id,
+                "block_id": block_id,
+                "assigned_at": at,
+                "status_changed_at": at,
+                "unassigned": None,
+            }
+        )
+
 
 class OrderForDriver(ApiModel):
     """An order as its driver sees it: the store and the door, never the customer."""
