@@ -75,7 +75,7 @@ class Step:
 
 
 def singles(town: City) -> list[Bundle]:
-    return [bundle_of((o,), 0.0, SERVICE, TRAVEL) for o in town.orders]
+    return [bundle_of((o,), SERVICE, TRAVEL) for o in town.orders]
 
 
 def _holds(bundles: list[Bundle]) -> npt.NDArray[np.float64]:

@@ -88,18 +88,17 @@ def decide(
     policy: Policy = DEFAULT,
 ) -> Decision:
     decision = Decision()
-    live = []
-    for order in orders:
-        if bundle_of((order,), now, service, travel).latest_pickup < max(
-            order.ready, now + service.pickup_before
-        ):
-            decision.unassigned.append(Unassigned(order.order_id, "past_deadline"))
-        else:
-            live.append(order)
+    singles = {o.order_id: bundle_of((o,), service, travel) for o in orders}
+    live = [o for o in orders if _pickable(singles[o.order_id], now, service)]
+    decision.unassigned += [
+        Unassigned(o.order_id, "past_deadline")
+        for o in orders
+        if not _pickable(singles[o.order_id], now, service)
+    ]
     if not live:
         return decision
     pool = [d for d in drivers if d.free_from <= now + policy.horizon]
-    bundles = [bundle_of((order,), now, service, travel) for order in live]
+    bundles = [singles[o.order_id] for o in live]
     places = places_of([d.place for d in pool])
     pairs = candidate_pairs(bundles, pool, places, now, service, travel, policy)
     matched = match(bundles, pool, pairs, now, policy)
@@ -113,14 +112,12 @@ def decide(
     _commit(decision, bundles, pool, pairs, matched, now, service, policy)
     served = {o for a in decision.assignments for o in a.order_ids} | set(decision.held)
     unserved = [o for o in live if o.order_id not in served]
-    _explain(decision, unserved, drivers, now, service, travel, policy, pool, pairs, matched,
-             bundles)  # fmt: skip
+    _explain(decision, unserved, singles, drivers, now, service, travel, policy, pool, pairs,
+             matched, bundles)  # fmt: skip
     return decision
 
 
-def bundle_of(
-    orders: tuple[OpenOrder, ...], now: float, service: Service, travel: StraightLine
-) -> Bundle:
+def bundle_of(orders: tuple[OpenOrder, ...], service: Service, travel: StraightLine) -> Bundle:
     """The bundle of these orders in the given drop-off order."""
     stops = places_of([orders[0].store] + [o.dropoff for o in orders])
     legs = travel.paired(stops[:-1], stops[1:])
@@ -139,12 +136,17 @@ def _best_sequence(
     """The drop-off order with the least total delay among those that meet every deadline."""
     best: Bundle | None = None
     for sequence in itertools.permutations(orders):
-        bundle = bundle_of(sequence, now, service, travel)
-        if bundle.latest_pickup < max(bundle.ready, now + service.pickup_before):
+        bundle = bundle_of(sequence, service, travel)
+        if not _pickable(bundle, now, service):
             continue
         if best is None or sum(bundle.offsets) < sum(best.offsets):
             best = bundle
     return best
+
+
+def _pickable(bundle: Bundle, now: float, service: Service) -> bool:
+    """Whether a driver at the store could still pick the bundle up in time for every door."""
+    return bundle.latest_pickup >= max(bundle.ready, now + service.pickup_before)
 
 
 def places_of(places: Sequence[Place]) -> Array:
@@ -381,6 +383,7 @@ def _commit(
 def _explain(
     decision: Decision,
     unserved: Sequence[OpenOrder],
+    singles: dict[str, Bundle],
     drivers: Sequence[Driver],
     now: float,
     service: Service,
@@ -403,7 +406,7 @@ def _explain(
         planned = pool[int(pairs.driver[k])].driver_id
         busy_until[planned] = float(pairs.pickup[k]) + bundles[index].tail
     for row, order in enumerate(unserved):
-        single = bundle_of((order,), now, service, travel)
+        single = singles[order.order_id]
         able = [
             j
             for j, d in enumerate(drivers)
