@@ -20,7 +20,7 @@ import boto3
 from moto import mock_aws
 
 from flexfleet.blocks.model import BlockRequest, CheckIn, Preferences
-from flexfleet.blocks.repository import PREFERENCE, SCHEDULE, block_item
+from flexfleet.blocks.repository import PREFERENCE, PREFERENCES, SCHEDULE, block_item
 from flexfleet.geo import Point
 from flexfleet.identity import Caller
 from flexfleet.malls.model import RetailerDetails
@@ -465,7 +465,7 @@ class Drivers:
         self._standing = retail.world.standings.table_name
         self._drivers = retail.world.block_repository.tables.drivers
         self._bookings = retail.world.block_repository.tables.bookings
-        self._entries = (PREFERENCE + MALL, SCHEDULE)
+        self._entries = (PREFERENCE + MALL, PREFERENCES, SCHEDULE)
 
     def add(self, name: str) -> None:
         level = {"N": str(int(Tier.FANTASTIC))}
@@ -478,12 +478,21 @@ class Drivers:
                 "completionTier": level,
             },
         )
+        # As set_preferences writes them: the mall's own entry, and the list an accept reads.
         self._client.put_item(
             TableName=self._drivers,
             Item={
                 "driverId": {"S": name},
-                "entry": {"S": self._entries[0]},
+                "entry": {"S": PREFERENCE + MALL},
                 "preferredMall": {"S": MALL},
+            },
+        )
+        self._client.put_item(
+            TableName=self._drivers,
+            Item={
+                "driverId": {"S": name},
+                "entry": {"S": PREFERENCES},
+                "mallIds": {"L": [{"S": MALL}]},
             },
         )
 
