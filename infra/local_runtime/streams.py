@@ -8,14 +8,14 @@ MaximumRecordAgeInSeconds are dropped, and the OnFailure destination gets
 Lambda's invocation record describing them. moto's own mappings are not used:
 they need Docker and clear the stream.
 
-A quiet poller reads its shard again once a DynamoDB write has been served
-(`wake`), but no sooner than `poll_interval` after its last read, and otherwise
-every `idle_interval`. Reading every `poll_interval` whether or not anything was
-written kept an idle runtime busy (half a core for template.yaml's dozen
-pollers). Reading at once on each write made a batch of each record when writes
-come fast, many more invocations than Lambda's few polls a second make; the
-interval keeps batches as they were. A batching window or a retry waits on its
-own timer, as before.
+After a read that finds nothing, a poller waits `poll_interval`, as it always
+has; then, if no DynamoDB write has been served meanwhile (`wake`), it waits for
+one, or for `idle_interval` at most. Reading every `poll_interval` whether or not
+anything was written kept an idle runtime busy (half a core for template.yaml's
+dozen pollers). While writes come, it reads exactly as before: reading sooner
+would make smaller batches and more reads, and those contend for moto's one
+DynamoDB lock with the functions. A batching window or a retry waits on its own
+timer, as before.
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ class ShardPoller:
     clock: Callable[[], float] = time.time
     # A record's creation time (moto's, real) on `clock`: ages are measured on one clock.
     stamp: Callable[[float], float] = lambda real: real
-    poll_interval: float = 0.05  # the least time between two reads that find nothing
+    poll_interval: float = 0.05  # after a read that found nothing
     # Between reads when nothing is written; a write wakes the poller at once (wake()).
     idle_interval: float = 0.5
     retry_backoff: tuple[float, float] = (0.05, 1.0)  # first and longest wait between retries
@@ -245,7 +245,6 @@ class ShardPoller:
             # Cleared before the read: a write served after this wakes the wait below, and one
             # served before it is in what the read returns.
             self._wakeup.clear()
-            read_at = time.monotonic()
             try:
                 worked = self.step()
             except Exception:  # noqa: BLE001 - a poller must outlive a passing fault
@@ -254,11 +253,9 @@ class ShardPoller:
             if not worked:
                 if not self._buffer:
                     self.quiet_polls += 1
-                woken = self._wakeup.wait(
-                    self.poll_interval if self._buffer else self.idle_interval
-                )
-                if woken:  # let more writes come, so that a batch holds what came meanwhile
-                    self._stop.wait(max(0.0, read_at + self.poll_interval - time.monotonic()))
+                self._stop.wait(self.poll_interval)
+                if not self._buffer and not self._wakeup.is_set():
+                    self._wakeup.wait(max(0.0, self.idle_interval - self.poll_interval))
 
     # ------------------------------------------------------------ polling
     def _fill(self) -> None:
