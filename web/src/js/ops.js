@@ -59,15 +59,29 @@ export function opsView({ api, malls }) {
   }
 
   // Disputes ---------------------------------------------------------------------------------
+  const disputeList = h("ul", { class: "cards" });
+  const moreDisputes = h("button", { type: "button", class: "secondary" }, "Show more disputes");
+  const moreError = errorLine();
+  let disputesCursor = null;
+  const disputesPage = async (cursor) => {
+    const query = new URLSearchParams({ status: "open", limit: "50" });
+    if (cursor) query.set("cursor", cursor);
+    const answer = await api.get(`/disputes?${query}`);
+    disputesCursor = answer.nextCursor || null;
+    moreDisputes.hidden = !disputesCursor;
+    return answer.items;
+  };
+  moreDisputes.addEventListener("click", () => act(moreDisputes, moreError, async () => {
+    disputeList.append(...(await disputesPage(disputesCursor)).map(disputeItem));
+  }));
   const disputes = new Panel({
     id: "disputes",
     title: "Open disputes",
     intro: "Oldest first. Upholding one takes the rating out of the driver's standing.",
     load: async (panel) => {
-      const answer = await api.get("/disputes?status=open&limit=50");
-      fill(panel.body, answer.items.length
-        ? h("ul", { class: "cards" }, answer.items.map(disputeItem))
-        : empty("No open disputes."));
+      const items = await disputesPage(null);
+      fill(disputeList, items.map(disputeItem));
+      fill(panel.body, items.length ? disputeList : empty("No open disputes."), h("p", {}, moreDisputes), moreError);
     },
   });
 
@@ -87,19 +101,21 @@ export function opsView({ api, malls }) {
           api.post(`/disputes/${seg(d.disputeId)}/decision`, { decision, note: note.value }));
         if (ok) {
           announce(`Dispute of rating ${d.ratingId} ${decision}.`);
-          await disputes.load();
+          item.remove();
+          if (!disputeList.childElementCount && !disputesCursor) fill(disputes.body, empty("No open disputes."));
           disputes.heading.focus();
         }
       });
       return button;
     };
-    return h("li", { class: "card-item", "aria-labelledby": titleId, dataset: { disputeId: d.disputeId } },
+    const item = h("li", { class: "card-item", "aria-labelledby": titleId, dataset: { disputeId: d.disputeId } },
       h("h3", { id: titleId }, `Rating ${d.ratingId}`, h("span", { class: "muted small" }, ` · driver ${d.driverId}`)),
       h("p", {}, h("strong", {}, DISPUTE_REASONS[d.reason] || words(d.reason)), `: ${d.text}`),
       h("p", { class: "muted" }, `Opened ${when(d.openedAt)}`),
       h("div", { class: "stack" }, h("label", { for: noteId }, "Note for the driver"), note),
       error,
       h("div", { class: "row" }, decide("upheld"), decide("rejected")));
+    return item;
   }
 
   // Unassigned orders ------------------------------------------------------------------------
