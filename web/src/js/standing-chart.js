@@ -19,11 +19,11 @@ function valueOf(component) {
 }
 
 /**
- * The history route's answer as points {at, tier, values: {component: number}}, oldest first.
+ * The history route's answer ({driverId, points}) as points {at, tier, values: {component: number}}, oldest first.
  * Each item holds the moment (`at`), the tier and the components as the standing route gives them.
  */
 export function historyPoints(answer) {
-  const items = Array.isArray(answer) ? answer : (answer && (answer.items || answer.history)) || [];
+  const items = Array.isArray(answer) ? answer : (answer && (answer.points || answer.items)) || [];
   return items
     .map((item) => {
       const components = item.components || {};
