@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, cast
 import botocore.session
 
 if TYPE_CHECKING:
+    from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
 
@@ -23,3 +24,11 @@ def dynamodb_client() -> DynamoDBClient:
 
 def events_client() -> EventBridgeClient:
     return cast("EventBridgeClient", botocore.session.get_session().create_client("events"))
+
+
+def management_api_client(endpoint_url: str) -> ApiGatewayManagementApiClient:
+    """The @connections API of one WebSocket stage: its https:// (locally http://) URL."""
+    client = botocore.session.get_session().create_client(
+        "apigatewaymanagementapi", endpoint_url=endpoint_url
+    )
+    return cast("ApiGatewayManagementApiClient", client)

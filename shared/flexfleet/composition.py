@@ -14,19 +14,23 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flexfleet.aws_clients import dynamodb_client, events_client
+from flexfleet.aws_clients import dynamodb_client, events_client, management_api_client
 from flexfleet.clock import Clock, OffsetClock, utc_now
 from flexfleet.settings import (
     BlocksSettings,
     CatalogueSettings,
+    ConnectionsSettings,
     DeliveriesSettings,
     DispatchSettings,
     FunctionSettings,
     InstantOffersSettings,
+    NotifierSettings,
     OrdersSettings,
     RatingsSettings,
+    StandingHistorySettings,
     StandingReadSettings,
     StandingSettings,
+    TokenSettings,
 )
 
 if TYPE_CHECKING:
@@ -41,12 +45,16 @@ if TYPE_CHECKING:
     from flexfleet.malls.repository import MallRepository
     from flexfleet.malls.service import CatalogueService
     from flexfleet.ratings.service import RatingService
+    from flexfleet.realtime.management_api import ManagementApi
+    from flexfleet.realtime.notifier import Notifier
+    from flexfleet.realtime.service import Connections
+    from flexfleet.realtime.tokens import TokenVerifier
     from flexfleet.retail.repository import OrderRepository
     from flexfleet.retail.service import OrderService
     from flexfleet.standing.daily_sweep import DailySweep
     from flexfleet.standing.events import StandingEvents
     from flexfleet.standing.projector import StandingProjector
-    from flexfleet.standing.service import StandingService
+    from flexfleet.standing.service import HistoryWriter, StandingService
     from flexfleet.standing.sources import StandingSources
 
 
@@ -85,11 +93,26 @@ def rating_service() -> RatingService:
 
 @cache
 def standing_service() -> StandingService:
-    from flexfleet.standing.repository import StandingRepository
+    from flexfleet.standing.repository import HistoryRepository, StandingRepository
     from flexfleet.standing.service import StandingService
 
     settings = StandingReadSettings.of_this_function()
-    return StandingService(StandingRepository(dynamodb(), settings.standing_table_name), clock())
+    return StandingService(
+        StandingRepository(dynamodb(), settings.standing_table_name),
+        clock(),
+        HistoryRepository(dynamodb(), settings.standing_history_table_name),
+    )
+
+
+def history_writer() -> HistoryWriter:
+    """A new writer per invocation: it counts the points this invocation wrote."""
+    from flexfleet.standing.repository import HistoryRepository
+    from flexfleet.standing.service import HistoryWriter
+
+    settings = StandingHistorySettings.of_this_function()
+    return HistoryWriter(
+        HistoryRepository(dynamodb(), settings.standing_history_table_name), clock()
+    )
 
 
 @cache
@@ -255,3 +278,76 @@ def instant_offers() -> InstantOffers:
         settings.bookings_table_name,
     )
     return InstantOffers(store, malls(), driver_standing, clock())
+
+
+@cache
+def token_verifier() -> TokenVerifier:
+    """The WebSocket authorizer's check, with the issuer's JWKS fetched once and kept for the
+    life of the execution environment (flexfleet.realtime.config.JWKS_LIFESPAN)."""
+    from jwt import PyJWKClient
+
+    from flexfleet.realtime import config
+    from flexfleet.realtime.tokens import TokenVerifier
+
+    settings = TokenSettings.of_this_function()
+    keys = PyJWKClient(
+        settings.jwks_url,
+        cache_keys=True,
+        lifespan=config.JWKS_LIFESPAN.total_seconds(),
+        timeout=config.JWKS_FETCH_TIMEOUT.total_seconds(),
+        cooldown_duration=config.JWKS_REFETCH_COOLDOWN.total_seconds(),
+    )
+    return TokenVerifier(keys, settings.token_issuer, settings.token_audience, clock())
+
+
+@cache
+def management_api() -> ManagementApi:
+    from flexfleet.realtime.management_api import ManagementApi, endpoint_url
+
+    url = endpoint_url(ConnectionsSettings.of_this_function().websocket_endpoint)
+    # The client is made on the first post, not at every cold start.
+    return ManagementApi(cache(lambda: management_api_client(url)))
+
+
+@cache
+def connections() -> Connections:
+    from flexfleet.realtime.repository import ConnectionRepository
+    from flexfleet.realtime.service import Connections
+
+    settings = ConnectionsSettings.of_this_function()
+    return Connections(
+        ConnectionRepository(dynamodb(), settings.connections_table_name), management_api(), clock()
+    )
+
+
+def notifier() -> Notifier:
+    """A new notifier per invocation: its outcome counts what this invocation pushed, and it
+    reads each user's connections once."""
+    from flexfleet.realtime.notifier import Notifier
+    from flexfleet.realtime.repository import ConnectionRepository
+    from flexfleet.realtime.sources import NotifierSources
+    from flexfleet.standing.review import driver_standing
+
+    settings = NotifierSettings.of_this_function()
+    tables = {
+        settings.ratings_table_name: "ratings",
+        settings.standing_history_table_name: "standingHistory",
+        settings.blocks_table_name: "blocks",
+        settings.reserved_offers_table_name: "reservedOffers",
+        settings.instant_offers_table_name: "instantOffers",
+        settings.orders_table_name: "orders",
+    }
+    sources = NotifierSources(
+        dynamodb(),
+        settings.drivers_table_name,
+        settings.standing_table_name,
+        settings.blocks_table_name,
+    )
+    return Notifier(
+        tables,
+        sources,
+        ConnectionRepository(dynamodb(), settings.connections_table_name),
+        management_api(),
+        driver_standing,
+        clock(),
+    )

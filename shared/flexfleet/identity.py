@@ -40,3 +40,20 @@ class Caller(BaseModel):
             if owner == self.sub:
                 message = f"{what} concerns you, as its {field}: another member of ops must do it"
                 raise OwnRecord(message, field=field)
+
+
+def parse_groups(raw: object) -> frozenset[str]:
+    """Read `cognito:groups`.
+
+    API Gateway's HTTP API flattens array claims into one string, "[driver ops]": the
+    groups are separated by whitespace, never by commas (a comma belongs to a group's
+    name, which then matches no role). A real list is accepted too.
+    """
+    if raw is None:
+        return frozenset()
+    if isinstance(raw, list | tuple | set | frozenset):
+        return frozenset(str(g) for g in raw)
+    text = str(raw).strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    return frozenset(text.split())

@@ -40,6 +40,11 @@ class Metric(StrEnum):
     INSTANT_OFFERS_DECLINED = "InstantOffersDeclined"
     INSTANT_OFFERS_EXPIRED = "InstantOffersExpired"  # marked by the expiry job
     INSTANT_OFFERS_WITHDRAWN = "InstantOffersWithdrawn"  # by the expiry job: the order went
+    HISTORY_POINTS_WRITTEN = "StandingHistoryPoints"  # a driver's tier or a component moved
+    PUSHES_SENT = "PushesSent"  # messages posted to a WebSocket connection
+    CONNECTIONS_GONE = "ConnectionsGone"  # found gone (410) by a push, and removed
+    CONNECTIONS_OPENED = "ConnectionsOpened"
+    CONNECTIONS_REFUSED = "ConnectionsRefused"  # tokens the WebSocket authorizer denied
 
 
 @cache

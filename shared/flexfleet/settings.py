@@ -49,6 +49,7 @@ class StandingSettings(RatingsSettings):
 
 class StandingReadSettings(FunctionSettings):
     standing_table_name: str
+    standing_history_table_name: str
 
 
 class CatalogueSettings(FunctionSettings):
@@ -78,3 +79,33 @@ class InstantOffersSettings(OrdersSettings):
     standing_table_name: str
     availability_table_name: str
     instant_offers_table_name: str
+
+
+class TokenSettings(FunctionSettings):
+    """The WebSocket authorizer's: the HTTP API authorizer's issuer and audience, and the JWKS."""
+
+    token_issuer: str
+    token_audience: str
+    jwks_url: str
+
+
+class ConnectionsSettings(FunctionSettings):
+    connections_table_name: str
+    # The stage's URL (wss://… in AWS, ws://… locally); the management API is at its http(s) twin.
+    websocket_endpoint: str
+
+
+class NotifierSettings(ConnectionsSettings):
+    ratings_table_name: str
+    standing_table_name: str
+    standing_history_table_name: str
+    blocks_table_name: str
+    reserved_offers_table_name: str
+    instant_offers_table_name: str
+    orders_table_name: str
+    drivers_table_name: str
+
+
+class StandingHistorySettings(FunctionSettings):
+    standing_table_name: str
+    standing_history_table_name: str

@@ -28,6 +28,7 @@ FEATURES = (
     "retail",
     "dispatch",
     "instant_offers",
+    "realtime",
 )
 FOUNDATION = (
     "metrics",
@@ -85,6 +86,13 @@ FEATURE_DEPENDENCIES = {
     ("instant_offers", "malls"): {"instant_offers/service.py"},
     # A driver checked in on a block takes no instant work: read from the bookings it records.
     ("instant_offers", "blocks"): {"instant_offers/duty.py"},
+    # Live updates push what the other features record: their stream images are read in one
+    # module, and what each change means to whom (with each feature's own view of it) in another.
+    ("realtime", "ratings"): {"realtime/sources.py", "realtime/notices.py"},
+    ("realtime", "standing"): {"realtime/sources.py", "realtime/notices.py"},
+    ("realtime", "blocks"): {"realtime/sources.py", "realtime/notices.py"},
+    ("realtime", "retail"): {"realtime/sources.py", "realtime/notices.py"},
+    ("realtime", "instant_offers"): {"realtime/sources.py", "realtime/notices.py"},
 }
 
 

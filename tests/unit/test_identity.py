@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from flexfleet.api.caller import caller_from_event, parse_groups
+from flexfleet.api.caller import caller_from_event
 from flexfleet.errors import Forbidden, Unauthenticated
-from flexfleet.identity import Role
+from flexfleet.identity import Role, parse_groups
 from tests.factories import http_api_event
 
 

@@ -28,6 +28,11 @@ LAYER_AND_RUNTIME = {
     "wrapt",
     # SnapStart's runtime hooks, in the python3.12+ managed runtimes.
     "snapshot_restore_py",
+    # PyJWT with its crypto extra, for the WebSocket authorizer.
+    "jwt",
+    "cryptography",
+    "cffi",
+    "pycparser",
 }
 # Import names of the solver layer's requirements (layers/solver/requirements.txt), which only
 # DispatchFunction takes: only the dispatch package may import them.
@@ -56,12 +61,18 @@ def runtime_imports(path: Path) -> set[str]:
     return found
 
 
+# Distributions whose import name is not their own name.
+IMPORT_NAMES = {"pyjwt": "jwt"}
+
+
 def requirement_names(path: Path) -> set[str]:
-    return {
+    """The import names of a requirements file's distributions."""
+    names = {
         line.split("==")[0].strip().replace("-", "_")
         for line in path.read_text().splitlines()
         if line.strip() and not line.startswith("#")
     }
+    return {IMPORT_NAMES.get(name, name) for name in names}
 
 
 def test_the_layer_requirements_are_the_ones_this_test_allows() -> None:

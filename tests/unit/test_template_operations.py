@@ -238,9 +238,9 @@ def test_the_dashboard_shows_every_application_metric_of_the_flexfleet_service(
         assert ("FlexFleet", name, "service", "flexfleet", "Sum") in metrics
 
 
-def test_the_outputs_give_the_dashboard_url_and_the_alarm_topic(stack: Stack) -> None:
+def test_the_outputs_give_the_operations_dashboard_url_and_the_alarm_topic(stack: Stack) -> None:
     outputs = stack.template.outputs
-    url = stack.resolve(outputs["DashboardUrl"]["Value"])
+    url = stack.resolve(outputs["OperationsDashboardUrl"]["Value"])
 
     assert outputs["AlarmTopicArn"]["Value"] == {"Ref": "AlarmTopic"}
     assert url.startswith("https://us-east-1.console.aws.amazon.com/cloudwatch/")

@@ -10,24 +10,7 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.request import Request
 
 from flexfleet.errors import Unauthenticated
-from flexfleet.identity import Caller
-
-
-def parse_groups(raw: object) -> frozenset[str]:
-    """Read `cognito:groups`.
-
-    API Gateway's HTTP API flattens array claims into one string, "[driver ops]": the
-    groups are separated by whitespace, never by commas (a comma belongs to a group's
-    name, which then matches no role). A real list is accepted too.
-    """
-    if raw is None:
-        return frozenset()
-    if isinstance(raw, list | tuple | set | frozenset):
-        return frozenset(str(g) for g in raw)
-    text = str(raw).strip()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    return frozenset(text.split())
+from flexfleet.identity import Caller, parse_groups
 
 
 def caller_from_event(event: Mapping[str, Any]) -> Caller:

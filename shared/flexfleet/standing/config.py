@@ -82,3 +82,13 @@ REVIEW_Z_95_ONE_SIDED = 1.6448536269514722
 REVIEW_MIN_DELIVERIES = 50  # deliveries of the 90-day window, whatever their outcome
 REVIEW_MAX_ON_TIME = Decimal("0.8")
 REVIEW_WARNING_NOTICE = timedelta(days=14)
+
+# --- Standing history (the dashboard's chart) ---------------------------------------------
+# A point is kept for each change of the tier or of a component's value. The chart reads the
+# last HISTORY_DEFAULT_DAYS days unless asked for up to HISTORY_MAX_DAYS; points are purged
+# after HISTORY_RETENTION (a year of chart, and a month to spare). A driver rated many times a
+# day makes many points: a read returns the newest HISTORY_MAX_POINTS of its window.
+HISTORY_DEFAULT_DAYS = 30
+HISTORY_MAX_DAYS = 365
+HISTORY_RETENTION = timedelta(days=400)
+HISTORY_MAX_POINTS = 1000

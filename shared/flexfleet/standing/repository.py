@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from flexfleet.dynamodb.attribute_values import from_item as plain_item
-from flexfleet.dynamodb.attribute_values import to_attribute
+from flexfleet.dynamodb.attribute_values import to_attribute, to_item
 from flexfleet.dynamodb.pages import all_items
 from flexfleet.standing.model import overall_tier
 from flexfleet.tiers import Tier
@@ -193,3 +193,42 @@ class StandingRepository:
             },
         }
         return [plain_item(i) for i in all_items(self._client, **query)]
+
+
+class HistoryRepository:
+    """The standing history: one item per point, keyed (driverId, pointId), pointId beginning
+    with the point's moment, so that a driver's window is one query in time order."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self.table_name = table_name
+
+    def add(self, item: dict[str, Any]) -> bool:
+        """Writes a point unless it is written already (a redelivered record); whether it was."""
+        try:
+            self._client.put_item(
+                TableName=self.table_name,
+                Item=to_item(item),
+                ConditionExpression="attribute_not_exists(pointId)",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def newest_since(self, driver_id: str, since: str, limit: int) -> list[dict[str, Any]]:
+        """The driver's points from `since` (an ISO moment) on, the newest `limit` of them,
+        newest first: one query, read in pages until `limit`."""
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "driverId = :driver AND pointId >= :since",
+            "ExpressionAttributeValues": {":driver": {"S": driver_id}, ":since": {"S": since}},
+            "ScanIndexForward": False,
+        }
+        found: list[dict[str, Any]] = []
+        while len(found) < limit:
+            page = self._client.query(**query, Limit=limit - len(found))
+            found += [plain_item(i) for i in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                break
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found

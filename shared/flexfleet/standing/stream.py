@@ -13,36 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from flexfleet.dynamodb import unreadable
+from flexfleet.dynamodb.streams import StreamChange, StreamRecord, table_of
 from flexfleet.dynamodb.unreadable import UnreadableItem
 from flexfleet.standing.model import BookingFact, DeliveryFact, RatingFact
 from flexfleet.standing.sources import booking_source, delivery_source, rating_source
 
+__all__ = ["StandingBatch", "StreamRecord", "standing_batch"]
+
 Fact = TypeVar("Fact", RatingFact, DeliveryFact, BookingFact)
 Reader = Callable[[dict[str, Any]], tuple[str, Fact]]
-
-
-class StreamChange(BaseModel):
-    """The `dynamodb` part of a stream record; its images stay in DynamoDB's JSON, as items are.
-
-    Powertools' parser has the same models, but importing them builds every event
-    model it knows: 60 ms of each cold start for the one this function needs.
-    """
-
-    SequenceNumber: str
-    StreamViewType: str
-    Keys: dict[str, Any]
-    NewImage: dict[str, Any] | None = None
-    OldImage: dict[str, Any] | None = None
-
-
-class StreamRecord(BaseModel):
-    eventID: str  # noqa: N815 - Lambda's names
-    eventName: str  # noqa: N815
-    eventSourceARN: str  # noqa: N815
-    dynamodb: StreamChange
 
 
 def _item_id(fact: RatingFact | DeliveryFact | BookingFact) -> str:
@@ -138,7 +120,7 @@ def standing_batch(
 ) -> tuple[str, StandingBatch[Any]]:
     """Which stream the batch came from, and the batch. A batch comes from one stream only."""
     source_arn = str(raw_records[0].get("eventSourceARN", "")) if raw_records else ""
-    table = source_arn.split(":table/", 1)[-1].split("/", 1)[0]
+    table = table_of(source_arn)
     if table == ratings_table_name:
         return "ratings", StandingBatch(rating_source, raw_records, ratings_changed)
     if table == deliveries_table_name:

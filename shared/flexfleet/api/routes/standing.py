@@ -6,7 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from flexfleet import composition
 from flexfleet.api.caller import CurrentCaller
@@ -15,6 +15,8 @@ from flexfleet.api.resolver import http_router
 from flexfleet.api.responses import created_or_found
 from flexfleet.ids import Identifier
 from flexfleet.metrics import Metric, count
+from flexfleet.standing import config
+from flexfleet.standing.history import StandingHistory
 from flexfleet.standing.review import ReviewDecision, ReviewDecisionRequest
 from flexfleet.standing.service import StandingService
 from flexfleet.standing.view import ReviewQueue, StandingOut
@@ -36,6 +38,29 @@ def driver_standing(
     caller: CurrentCaller,
 ) -> StandingOut:
     return service.of_driver(caller, driverId)
+
+
+@router.get(
+    "/drivers/<driverId>/standing/history",
+    summary="Standing over time: a point at each change of the tier or a component, oldest first",
+    description=(
+        f"The last `days` days (default {config.HISTORY_DEFAULT_DAYS}, at most "
+        f"{config.HISTORY_MAX_DAYS}); when a window holds more than "
+        f"{config.HISTORY_MAX_POINTS} points, its newest {config.HISTORY_MAX_POINTS}. A driver "
+        "reads their own, ops anyone's."
+    ),
+    tags=["standing"],
+    responses=documented(StandingHistory, 401, 403, 404, 422),
+)
+def driver_standing_history(
+    driverId: Annotated[Identifier, Path()],  # noqa: N803
+    service: Service,
+    caller: CurrentCaller,
+    days: Annotated[
+        int, Query(ge=1, le=config.HISTORY_MAX_DAYS, description="how far back, in days")
+    ] = config.HISTORY_DEFAULT_DAYS,
+) -> StandingHistory:
+    return service.history(caller, driverId, days)
 
 
 @router.get(

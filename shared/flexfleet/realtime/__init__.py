@@ -1,0 +1,1 @@
+"""Live updates: the WebSocket connections, who may connect, and what is pushed to whom."""

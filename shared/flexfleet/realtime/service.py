@@ -1,0 +1,85 @@
+"""The WebSocket API's routes: a connection recorded on $connect for the user the authorizer let
+in, forgotten on $disconnect, and a client's messages answered on $default (a ping gets a pong,
+anything else an error frame that names the problem)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Protocol
+
+from flexfleet.clock import Clock, utc_now
+from flexfleet.errors import Unauthenticated
+from flexfleet.identity import parse_groups
+from flexfleet.realtime import config
+from flexfleet.realtime.model import Connection
+
+PONG = {"type": "pong"}
+
+
+class ConnectionStore(Protocol):
+    def add(self, connection: Connection, connected_at: datetime) -> None: ...
+    def remove(self, connection_id: str) -> None: ...
+
+
+class Posting(Protocol):
+    def post(self, connection_id: str, frame: bytes) -> bool:
+        """False if the connection has gone."""
+
+
+def error_frame(code: str, message: str) -> dict[str, str]:
+    """What a client is told about a message it sent that could not be used."""
+    return {"type": "error", "code": code, "message": message}
+
+
+def answer_to(body: str | None) -> dict[str, str]:
+    """The answer to one client message: a pong to {"action": "ping"}, else an error frame."""
+    if not body:
+        return error_frame("empty_message", 'a message is a JSON object such as {"action":"ping"}')
+    if len(body.encode()) > config.MAX_CLIENT_MESSAGE_BYTES:
+        return error_frame(
+            "message_too_large",
+            f"a message is at most {config.MAX_CLIENT_MESSAGE_BYTES} bytes",
+        )
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return error_frame("not_json", 'a message is a JSON object such as {"action":"ping"}')
+    action = value.get("action") if isinstance(value, dict) else None
+    if not isinstance(action, str):
+        return error_frame("no_action", 'a message needs "action", a string: "ping"')
+    if action != "ping":
+        shown = action if len(action) <= 40 else action[:40] + "…"
+        return error_frame("unknown_action", f'no action {shown!r}: the one action is "ping"')
+    return PONG
+
+
+class Connections:
+    def __init__(self, store: ConnectionStore, posting: Posting, clock: Clock = utc_now) -> None:
+        self._store = store
+        self._posting = posting
+        self._clock = clock
+
+    def connect(self, connection_id: str, authorizer: dict[str, Any] | None) -> Connection:
+        """Records the connection of the user the REQUEST authorizer let in (its context)."""
+        authorizer = authorizer or {}
+        user = authorizer.get("sub") or authorizer.get("principalId")
+        if not isinstance(user, str) or not user:
+            raise Unauthenticated("the connection carries no verified identity")
+        connection = Connection(
+            connection_id=connection_id,
+            user_id=user,
+            groups=parse_groups(authorizer.get("groups")),
+        )
+        self._store.add(connection, self._clock())
+        return connection
+
+    def disconnect(self, connection_id: str) -> None:
+        self._store.remove(connection_id)
+
+    def answer(self, connection_id: str, body: str | None) -> dict[str, str]:
+        """Answers a client's message on its own connection; what was answered."""
+        answer = answer_to(body)
+        if not self._posting.post(connection_id, json.dumps(answer).encode()):
+            self._store.remove(connection_id)
+        return answer
