@@ -31,6 +31,9 @@ def _run(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         aws_port=args.aws_port,
+        websocket_port=args.websocket_port,
+        dashboard_port=args.dashboard_port,
+        identity_port=args.identity_port,
         state_dir=args.state_dir,
         parameter_overrides=overrides,
     )
@@ -61,6 +64,12 @@ def _run(args: argparse.Namespace) -> int:
         raise
     try:
         state = {"api": runtime.api_url, "aws": runtime.aws_endpoint, "control": control.url}
+        served = {
+            "websocket": runtime.websocket_url,
+            "dashboard": runtime.dashboard_url,
+            "identity": runtime.identity_url,
+        }
+        state.update({name: url for name, url in served.items() if url is not None})
         # Written whole, then renamed: whoever polls for the file never reads half of it.
         partial = state_file.with_suffix(".partial")
         partial.write_text(json.dumps(state))
@@ -76,13 +85,16 @@ def _run(args: argparse.Namespace) -> int:
 
 
 # Whose port it is, the option that sets it, and a command line that avoids the clash.
+_ELSEWHERE = (
+    'make run ARGS="--port 3100 --websocket-port 3101 --dashboard-port 3102 '
+    '--identity-port 3103 --control-port 3104"'
+)
 _PORTS = {
-    "http-api": ("the HTTP API", "--port", 'make run ARGS="--port 3100 --control-port 3101"'),
-    "control": (
-        "the control endpoint",
-        "--control-port",
-        'make run ARGS="--port 3100 --control-port 3101"',
-    ),
+    "http-api": ("the HTTP API", "--port", _ELSEWHERE),
+    "websocket": ("the WebSocket API", "--websocket-port", _ELSEWHERE),
+    "dashboard": ("the dashboard", "--dashboard-port", _ELSEWHERE),
+    "identity": ("the identity provider", "--identity-port", _ELSEWHERE),
+    "control": ("the control endpoint", "--control-port", _ELSEWHERE),
     "aws": ("AWS (moto)", "--aws-port", 'make run ARGS="--aws-port 0"  (0: any free port)'),
 }
 
@@ -100,8 +112,14 @@ def _cannot_listen(refused: PortUnavailable) -> str:
 
 
 def _banner(status: dict[str, Any], control_url: str) -> None:
-    lines = [
-        f"HTTP API      {status['api']}",
+    lines = [f"HTTP API      {status['api']}"]
+    if status.get("websocket"):
+        lines.append(f"WebSocket     {status['websocket']}?token=<ID token>")
+    if status.get("dashboard"):
+        lines.append(f"dashboard     {status['dashboard']}   (open it in a browser and sign in)")
+    if status.get("identity"):
+        lines.append(f"identity      {status['identity']}   (OAuth 2.0 sign-in, JWKS)")
+    lines += [
         f"AWS (moto)    {status['aws']}   (AWS_ENDPOINT_URL for the aws CLI and boto3)",
         f"control       {control_url}",
         "functions     " + ", ".join(status["functions"]),
@@ -159,7 +177,22 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=3000, help="the HTTP API's port (0: any free one)")
     run.add_argument("--aws-port", type=int, default=0, help="moto's port (0: any free one)")
-    run.add_argument("--control-port", type=int, default=3001, help="the control endpoint's port")
+    run.add_argument(
+        "--websocket-port",
+        type=int,
+        default=3001,
+        help="the WebSocket API's port (0: any free one)",
+    )
+    run.add_argument(
+        "--dashboard-port", type=int, default=3002, help="the dashboard's port (0: any free one)"
+    )
+    run.add_argument(
+        "--identity-port",
+        type=int,
+        default=3003,
+        help="the identity provider's port (0: any free one)",
+    )
+    run.add_argument("--control-port", type=int, default=3004, help="the control endpoint's port")
     run.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE")
     run.set_defaults(action=_run)
 

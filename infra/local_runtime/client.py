@@ -16,6 +16,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlencode
+
+from websockets.sync.client import ClientConnection, connect
 
 STATE_FILE = "runtime.json"
 
@@ -63,6 +66,21 @@ class RuntimeClient:
         result: list[dict[str, Any]] = self._call("GET", f"/invocations?since={since}")
         return result
 
+    def websocket(
+        self,
+        token: str | None = None,
+        *,
+        query: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> ClientConnection:
+        """A client of the runtime's WebSocket API, with the token in the `token` query-string
+        parameter as a browser sends it; the handshake's refusal raises InvalidStatus."""
+        url = str(self.status()["websocket"])
+        params = {**({"token": token} if token is not None else {}), **(query or {})}
+        if params:
+            url += "?" + urlencode(params)
+        return connect(url, additional_headers=headers, open_timeout=30, close_timeout=5)
+
 
 class RuntimeProcess:
     """`python -m infra.local_runtime run` in a child process, on free ports by default."""
@@ -97,6 +115,13 @@ class RuntimeProcess:
                 "--port",
                 str(self.port),
                 "--control-port",
+                "0",
+                # Every server on a free port, so that a test runtime never meets `make run`'s.
+                "--websocket-port",
+                "0",
+                "--dashboard-port",
+                "0",
+                "--identity-port",
                 "0",
                 "--state-dir",
                 str(self.state_dir),
@@ -135,6 +160,18 @@ class RuntimeProcess:
     @property
     def aws_endpoint(self) -> str:
         return str(self.state["aws"])
+
+    @property
+    def websocket_url(self) -> str | None:
+        return self.state.get("websocket")
+
+    @property
+    def dashboard_url(self) -> str | None:
+        return self.state.get("dashboard")
+
+    @property
+    def identity_url(self) -> str | None:
+        return self.state.get("identity")
 
     def stop(self, *, whole_group: bool = False) -> int | None:
         """SIGINT, as Ctrl-C; to the whole process group, as a terminal sends it, if asked."""

@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes, urlsplit
 
 from infra.local_runtime.authorizer import JwtAuthorizer, Unauthorized, render_claims
+from infra.local_runtime.cors import CorsPolicy
 from infra.local_runtime.functions import Invocation
 from infra.local_runtime.http_server import BackgroundHttpServer
 
@@ -256,7 +257,7 @@ def map_response(invocation: Invocation) -> HttpResponse:
 
 
 class HttpApiGateway:
-    """One HTTP API on host:port, serving the given routes."""
+    """One HTTP API on host:port, serving the given routes, with its CORS configuration if any."""
 
     def __init__(
         self,
@@ -267,11 +268,13 @@ class HttpApiGateway:
         api_id: str,
         host: str = "127.0.0.1",
         port: int = 3000,
+        cors: CorsPolicy | None = None,
     ) -> None:
         self.routes = RouteTable(routes)
         self.invoke = invoke
         self.account_id = account_id
         self.api_id = api_id
+        self.cors = cors
         self.server = BackgroundHttpServer(_RequestHandler, host, port, "http-api", owner=self)
 
     @property
@@ -279,6 +282,34 @@ class HttpApiGateway:
         return self.server.url
 
     def handle(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str
+    ) -> HttpResponse:
+        lowered = {k.lower(): v for k, v in headers}
+        if self.cors is not None and self.cors.is_preflight(method, lowered):
+            preflight = self._preflight(target, lowered)
+            if preflight is not None:
+                return preflight
+        response = self._route(method, target, headers, body, source_ip)
+        if self.cors is None:
+            return response
+        return HttpResponse(
+            response.status, self.cors.apply(response.headers, lowered), response.body
+        )
+
+    def _preflight(self, target: str, lowered: dict[str, str]) -> HttpResponse | None:
+        """The gateway's own answer to a preflight, unless a route takes OPTIONS for this path."""
+        assert self.cors is not None
+        try:
+            path = decode_path(urlsplit(target).path)
+        except ValueError:
+            return None
+        if self.routes.match("OPTIONS", path) is not None:
+            return None
+        request_id = base64.b64encode(uuid.uuid4().bytes[:10]).decode()
+        headers = [*self.cors.preflight(lowered), ("apigw-requestid", request_id)]
+        return HttpResponse(HTTPStatus.NO_CONTENT.value, headers, b"")
+
+    def _route(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str
     ) -> HttpResponse:
         try:

@@ -1,4 +1,4 @@
-"""Servers on background threads: the gateway, the control endpoint and moto."""
+"""Servers on background threads: the gateway, the control endpoint, moto and the others."""
 
 from __future__ import annotations
 

@@ -26,6 +26,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from infra.local_runtime.authorizer import JwtAuthorizer, SigningKey, cognito_id_token_claims
+from infra.local_runtime.cors import CorsPolicy
 from infra.local_runtime.custom_resources import (
     RESPONSES_PATH,
     CreatedResource,
@@ -34,9 +35,11 @@ from infra.local_runtime.custom_resources import (
     creation_order,
     service_function,
 )
+from infra.local_runtime.dashboard import DashboardServer, site_directory
 from infra.local_runtime.functions import FunctionConfig, FunctionPool, Invocation
 from infra.local_runtime.gateway import HttpApiGateway, HttpResponse, Route, map_response
 from infra.local_runtime.http_server import ServingThread, listening_socket
+from infra.local_runtime.identity import USER_POOL, USER_POOL_CLIENT, IdentityProvider
 from infra.local_runtime.resources import create_queues, create_tables
 from infra.local_runtime.schedules import Schedule, Scheduler
 from infra.local_runtime.stack import Stack, referenced_names
@@ -50,11 +53,16 @@ from infra.local_runtime.template import (
     Template,
     TemplateError,
 )
+from infra.local_runtime.websocket import websocket_api
+from infra.local_runtime.websocket_server import WebSocketServer
+from infra.site_config import site_config
 
 log = logging.getLogger("flexfleet.local")
 
 # Where the runtime publishes its clock's offset for the functions, in its state directory.
 CLOCK_FILE = "clock.json"
+# The template parameter that names the dashboard's origin; the runtime sets it to its own.
+DASHBOARD_ORIGIN = "DashboardOrigin"
 
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -278,6 +286,9 @@ class LocalRuntime:
         host: str = "127.0.0.1",
         port: int = 3000,
         aws_port: int = 0,
+        websocket_port: int = 3001,
+        dashboard_port: int = 3002,
+        identity_port: int = 3003,
         state_dir: Path = Path(".local"),
         function_log: IO[str] | None = None,
         stack_name: str = "flexfleet",
@@ -298,6 +309,8 @@ class LocalRuntime:
         self.state_dir = state_dir
         self.signing_key = SigningKey(state_dir)
         self._host, self._port, self._aws_port = host, port, aws_port
+        self._websocket_port, self._dashboard_port = websocket_port, dashboard_port
+        self._identity_port = identity_port
         self._function_log = function_log
         self._max_concurrency = max_concurrency
         self._poll_interval = poll_interval
@@ -309,6 +322,9 @@ class LocalRuntime:
         self.pollers: list[ShardPoller] = []
         self.scheduler: Scheduler | None = None
         self.gateway: HttpApiGateway | None = None
+        self.websocket: WebSocketServer | None = None
+        self.dashboard: DashboardServer | None = None
+        self.identity: IdentityProvider | None = None
         self._moto: MotoServer | None = None
         # Custom resources PUT their responses to the control endpoint, which hands them here.
         self.responses = ResponseInbox()
@@ -329,15 +345,8 @@ class LocalRuntime:
             raise
 
     def _start(self, control_url: str | None) -> LocalRuntime:
-        # Both ports are taken before anything starts, so that a busy one fails at once.
-        self.gateway = HttpApiGateway(
-            self._routes(),
-            self.invoke_http,
-            account_id=self.stack.account_id,
-            api_id=self._api_id(),
-            host=self._host,
-            port=self._port,
-        )
+        # Every port is taken before anything starts, so that a busy one fails at once.
+        self._listen()
         self._moto = MotoServer("127.0.0.1", self._aws_port)
         self.clock.publish()
         log.info("starting moto on %s …", self._moto.url)
@@ -369,9 +378,79 @@ class LocalRuntime:
             send_failure=lambda url, body: sqs.send_message(QueueUrl=url, MessageBody=body),
         )
         self.scheduler.start()
+        assert self.gateway is not None
         self.gateway.server.start()
+        for server in (self.dashboard, self.identity):
+            if server is not None:
+                server.server.start()
+        if self.websocket is not None:
+            self.websocket.start()
         self.ready = True
         return self
+
+    def _listen(self) -> None:
+        """Takes the servers' ports, and gives the stack the addresses they make: the dashboard's
+        origin first, since the CORS configuration and the sign-in's callback URLs name it."""
+        site = site_directory(self.stack)
+        if site is not None:
+            self.dashboard = DashboardServer(
+                site, self.site_config, host=self._host, port=self._dashboard_port
+            )
+            if (
+                DASHBOARD_ORIGIN in self.template.parameters
+                and DASHBOARD_ORIGIN not in self.stack.parameter_overrides
+            ):
+                self.stack.parameter_overrides[DASHBOARD_ORIGIN] = self.dashboard.url
+        self.gateway = HttpApiGateway(
+            self._routes(),
+            self.invoke_http,
+            account_id=self.stack.account_id,
+            api_id=self._api_id(),
+            host=self._host,
+            port=self._port,
+            cors=self._cors(),
+        )
+        api = websocket_api(self.stack)
+        if api is not None:
+            self.websocket = WebSocketServer(
+                api,
+                self.stack,
+                self.invoke,
+                clock=self.clock,
+                host=self._host,
+                port=self._websocket_port,
+            )
+            self.stack.attributes[(api.logical_id, "ApiEndpoint")] = self.websocket.url
+        pools = [p for p in self.template.of_type(USER_POOL) if self.stack.is_active(p)]
+        if pools:
+            self.identity = IdentityProvider(
+                self.stack,
+                self.signing_key,
+                clock=self.clock,
+                host=self._host,
+                port=self._identity_port,
+            )
+            for pool in pools:
+                url = self.identity.provider_url(str(self.stack.ref(pool)))
+                self.stack.attributes[(pool, "ProviderURL")] = url
+
+    def _cors(self) -> CorsPolicy | None:
+        """The CORS configuration of the template's HttpApi (the local gateway serves one)."""
+        for api_id in self.template.of_type(HTTP_API):
+            configuration = self.template.http_api_properties(api_id).get("CorsConfiguration")
+            if configuration is not None:
+                return CorsPolicy.from_configuration(self.stack.resolve(configuration))
+        return None
+
+    def site_config(self) -> dict[str, Any]:
+        """The dashboard's /config.json, with the runtime's addresses."""
+        clients = [c for c in self.template.of_type(USER_POOL_CLIENT) if self.stack.is_active(c)]
+        return site_config(
+            api=self.api_url,
+            websocket=self.websocket.stage_url if self.websocket else "",
+            sign_in=self.identity.url if self.identity else "",
+            client_id=str(self.stack.ref(clients[0])) if clients else "",
+        )
 
     def _add_functions(self, functions: list[FunctionDefinition], which: str) -> None:
         if not functions:
@@ -673,17 +752,38 @@ class LocalRuntime:
         return self.signing_key.sign(claims)
 
     def outputs(self) -> dict[str, Any]:
-        """The template's Outputs, resolved locally; ApiUrl points at the local gateway."""
+        """The template's Outputs, resolved locally: ApiUrl and HttpApiUrl point at the local
+        gateway, and SignInDomainUrl (a Cognito domain in AWS) at the local identity provider."""
         resolved = {
             name: self.stack.resolve(o.get("Value")) for name, o in self.template.outputs.items()
         }
         if "ApiUrl" in resolved:
             resolved["ApiUrl"] = self.api_url + "/"
+        if "HttpApiUrl" in resolved:
+            resolved["HttpApiUrl"] = self.api_url
+        if "SignInDomainUrl" in resolved and self.identity is not None:
+            resolved["SignInDomainUrl"] = self.identity.url
         return resolved
+
+    @property
+    def websocket_url(self) -> str | None:
+        """Where clients connect: the WebSocket API's endpoint and stage."""
+        return self.websocket.stage_url if self.websocket else None
+
+    @property
+    def dashboard_url(self) -> str | None:
+        return self.dashboard.url if self.dashboard else None
+
+    @property
+    def identity_url(self) -> str | None:
+        return self.identity.url if self.identity else None
 
     def status(self) -> dict[str, Any]:
         return {
             "api": self.api_url,
+            "websocket": self.websocket_url,
+            "dashboard": self.dashboard_url,
+            "identity": self.identity_url,
             "aws": self.aws_endpoint,
             "region": self.stack.region,
             "stateDir": str(self.state_dir.resolve()),
@@ -712,6 +812,7 @@ class LocalRuntime:
                 {"logicalId": c.logical_id, "type": c.resource_type, "physicalId": c.physical_id}
                 for c in self.custom_resources
             ],
+            "websocketConnections": self.websocket.connection_ids() if self.websocket else [],
             "invocations": len(self.invocations),
             "sandboxPids": sorted(pid for pool in self.pools.values() for pid in pool.pids),
             "sandboxes": {name: sorted(pool.pids) for name, pool in sorted(self.pools.items())},
@@ -727,6 +828,14 @@ class LocalRuntime:
         if self.gateway is not None:
             self.gateway.server.stop()
             self.gateway = None
+        if self.websocket is not None:
+            # Before the functions go: closing the connections invokes $disconnect.
+            self.websocket.stop()
+            self.websocket = None
+        for server in (self.dashboard, self.identity):
+            if server is not None:
+                server.server.stop()
+        self.dashboard = self.identity = None
         if self.scheduler is not None:
             self.scheduler.stop()
         for poller in self.pollers:

@@ -68,6 +68,9 @@ class Stack:
             "AWS::SQS::Queue": "QueueName",
             "AWS::Serverless::Function": "FunctionName",
             "AWS::Cognito::UserPoolGroup": "GroupName",
+            "AWS::Cognito::UserPoolDomain": "Domain",
+            "AWS::ApiGatewayV2::Stage": "StageName",
+            "AWS::S3::Bucket": "BucketName",
         }.get(kind)
         if name_property and isinstance(props.get(name_property), str):
             return str(props[name_property])
@@ -75,6 +78,8 @@ class Stack:
             return f"{self.name}-{logical_id}.fifo"
         if kind == "AWS::Cognito::UserPool":
             return f"{self.region}_{logical_id}"
+        if kind == "AWS::S3::Bucket":  # bucket names are lowercase
+            return f"{self.name}-{logical_id}".lower()
         if kind == "AWS::Cognito::UserPoolClient":
             return f"local{logical_id.lower()}"
         if kind == "AWS::Serverless::LayerVersion":
@@ -126,7 +131,27 @@ class Stack:
             return physical
         if attribute == "ProviderName" and kind == "AWS::Cognito::UserPool":
             return f"cognito-idp.{self.region}.amazonaws.com/{physical}"
+        endpoint = self._endpoint_attribute(logical_id, str(kind), attribute)
+        if endpoint is not None:
+            return endpoint
         raise TemplateError(f"the local runtime cannot resolve GetAtt {logical_id}.{attribute}")
+
+    def _endpoint_attribute(self, logical_id: str, kind: str, attribute: str) -> str | None:
+        """Addresses, as AWS gives them; a running local runtime puts its own in `attributes`."""
+        physical = self.physical_ids[logical_id]
+        if (kind, attribute) == ("AWS::Cognito::UserPool", "ProviderURL"):
+            return f"https://cognito-idp.{self.region}.amazonaws.com/{physical}"
+        if (kind, attribute) == ("AWS::ApiGatewayV2::Api", "ApiEndpoint"):
+            protocol = str(self.template.properties(logical_id).get("ProtocolType", "HTTP"))
+            scheme = "wss" if protocol.upper() == "WEBSOCKET" else "https"
+            return f"{scheme}://{physical}.execute-api.{self.region}.amazonaws.com"
+        if (kind, attribute) == ("AWS::CloudFront::Distribution", "DomainName"):
+            return f"{physical.lower()}.cloudfront.net"
+        if (kind, attribute) == ("AWS::S3::Bucket", "Arn"):
+            return f"arn:aws:s3:::{physical}"
+        if (kind, attribute) == ("AWS::S3::Bucket", "RegionalDomainName"):
+            return f"{physical}.s3.{self.region}.amazonaws.com"
+        return None
 
     # ---------------------------------------------------------- intrinsics
     def parameter(self, name: str) -> Any:

@@ -9,7 +9,9 @@ import pytest
 
 from tests.runtime_http import Api, start_runtime
 
-FIXTURE_TEMPLATE = Path(__file__).with_name("fixtures") / "template.yaml"
+FIXTURES = Path(__file__).with_name("fixtures")
+FIXTURE_TEMPLATE = FIXTURES / "template.yaml"
+REALTIME_TEMPLATE = FIXTURES / "realtime.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +19,10 @@ def probes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """The fixture template of probe functions, for the runtime's own semantics."""
     state = tmp_path_factory.mktemp("probes")
     yield from start_runtime(FIXTURE_TEMPLATE, state, state / "runtime.log")
+
+
+@pytest.fixture(scope="session")
+def realtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """The real-time fixture template: WebSocket API, sign-in, dashboard and CORS."""
+    state = tmp_path_factory.mktemp("realtime")
+    yield from start_runtime(REALTIME_TEMPLATE, state, state / "runtime.log")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from infra.local_runtime.client import RuntimeProcess
-from tests.emulator.conftest import FIXTURE_TEMPLATE
+from tests.emulator.conftest import FIXTURE_TEMPLATE, REALTIME_TEMPLATE
 from tests.runtime_http import Api
 
 pytestmark = pytest.mark.e2e
@@ -244,20 +244,25 @@ def test_ctrl_c_in_the_terminal_stops_every_sandbox_without_a_traceback(tmp_path
     assert not (tmp_path / "clock.json").exists()
 
 
+ELSEWHERE = (
+    'make run ARGS="--port 3100 --websocket-port 3101 --dashboard-port 3102 '
+    '--identity-port 3103 --control-port 3104"'
+)
+
+
 @pytest.mark.parametrize(
-    ("option", "named", "hint"),
+    ("template", "option", "named", "hint"),
     [
-        ("--port", "the HTTP API", 'make run ARGS="--port 3100 --control-port 3101"'),
-        (
-            "--control-port",
-            "the control endpoint",
-            'make run ARGS="--port 3100 --control-port 3101"',
-        ),
-        ("--aws-port", "AWS (moto)", 'make run ARGS="--aws-port 0"'),
+        (FIXTURE_TEMPLATE, "--port", "the HTTP API", ELSEWHERE),
+        (FIXTURE_TEMPLATE, "--control-port", "the control endpoint", ELSEWHERE),
+        (FIXTURE_TEMPLATE, "--aws-port", "AWS (moto)", 'make run ARGS="--aws-port 0"'),
+        (REALTIME_TEMPLATE, "--websocket-port", "the WebSocket API", ELSEWHERE),
+        (REALTIME_TEMPLATE, "--dashboard-port", "the dashboard", ELSEWHERE),
+        (REALTIME_TEMPLATE, "--identity-port", "the identity provider", ELSEWHERE),
     ],
 )
 def test_a_busy_port_stops_the_runtime_at_once_with_a_message(
-    tmp_path: Path, option: str, named: str, hint: str
+    tmp_path: Path, template: Path, option: str, named: str, hint: str
 ) -> None:
     log_path = tmp_path / "runtime.log"
     with socket.socket() as busy, log_path.open("w") as log:
@@ -265,7 +270,7 @@ def test_a_busy_port_stops_the_runtime_at_once_with_a_message(
         busy.listen()
         port = busy.getsockname()[1]
         runtime = RuntimeProcess(
-            FIXTURE_TEMPLATE, tmp_path, log=log, extra_args=(option, str(port)), startup_timeout=20
+            template, tmp_path, log=log, extra_args=(option, str(port)), startup_timeout=20
         )
         started = time.monotonic()
 

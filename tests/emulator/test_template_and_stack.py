@@ -15,6 +15,7 @@ from infra.local_runtime.template import (
     as_bool,
     merge_globals,
 )
+from tests.emulator.conftest import REALTIME_TEMPLATE
 
 
 def test_globals_merge_maps_add_lists_and_override_scalars() -> None:
@@ -128,3 +129,20 @@ def test_a_resource_whose_condition_is_false_is_not_created(tmp_path: Path) -> N
 
     assert (stack.is_active("Q"), stack.is_active("R")) == (False, True)
     assert Stack(Template(path), parameter_overrides={"Env": "prod"}).is_active("Q")
+
+
+def test_the_websocket_endpoint_and_provider_url_resolve_as_aws_gives_them_unless_running() -> None:
+    stack = Stack(Template(REALTIME_TEMPLATE))
+    endpoint = {"Fn::Sub": "${WebSocketApi.ApiEndpoint}/${WebSocketStage}"}
+
+    assert stack.resolve(endpoint) == (
+        "wss://flexfleet-WebSocketApi.execute-api.us-east-1.amazonaws.com/live"
+    )
+    assert stack.get_att("UserPool", "ProviderURL") == (
+        "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_UserPool"
+    )
+    assert stack.ref("UserPoolDomain") == "flexfleet-probes"
+    assert stack.ref("DashboardBucket") == "flexfleet-dashboardbucket"
+
+    stack.attributes[("WebSocketApi", "ApiEndpoint")] = "ws://127.0.0.1:3001"
+    assert stack.resolve(endpoint) == "ws://127.0.0.1:3001/live"
