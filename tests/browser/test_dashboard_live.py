@@ -53,8 +53,9 @@ def test_a_driver_signs_in_and_sees_their_standing_and_its_chart(
     # The chart is Chart.js's, drawn from the standing history route.
     page.wait_for_function(
         """() => {
-            const chart = window.Chart && Chart.getChart(document.querySelector('#history canvas'));
-            return chart && chart.data.labels.length >= 1 && chart.data.datasets.length === 4;
+            const canvas = document.querySelector('#history canvas');
+            const chart = window.Chart && Chart.getChart(canvas);
+            return chart && chart.data.datasets.length === 4 && chart.data.datasets[0].data.length;
         }"""
     )
     expect(page.locator("#history .error")).to_be_hidden()
@@ -128,6 +129,13 @@ def test_the_driver_disputes_ops_uphold_in_another_browser_and_the_tier_changes_
 
     expect(pages.tier(driver_page)).to_have_text("Great", timeout=10_000)
     assert pages.no_reload(driver_page), "the driver's page was reloaded"
+    # The chart has the change as its newest point: the customer rating back at 4.8.
+    driver_page.wait_for_function(
+        """() => {
+            const chart = Chart.getChart(document.querySelector('#history canvas'));
+            return chart && chart.data.datasets[0].data.at(-1).y === 4.8;
+        }"""
+    )
     expect(pages.rating(driver_page, rating_id).locator(".dispute")).to_contain_text("upheld")
     shot(driver_page, "3-driver-tier-changed")
 

@@ -66,9 +66,11 @@ export class StandingChart {
         : `${points.length} changes since ${labels[0]}.`,
     );
     this.renderTable(points, labels);
+    // A linear axis of epoch milliseconds: real spacing in time, with no date adapter to load.
+    const times = points.map((point) => new Date(point.at).getTime());
     const datasets = Object.keys(COMPONENTS).map((name) => ({
       label: componentLabel(name),
-      data: points.map((point) => point.values[name]),
+      data: points.map((point, i) => ({ x: times[i], y: point.values[name] })),
       borderColor: COLOURS[name],
       backgroundColor: COLOURS[name],
       yAxisID: COMPONENTS[name].kind === "stars" ? "stars" : "rate",
@@ -81,16 +83,26 @@ export class StandingChart {
       fill(this.summary, "The chart library did not load; the figures are in the table below.");
       return;
     }
+    const span = times.length ? times[times.length - 1] - times[0] : 0;
+    const tick = new Intl.DateTimeFormat(undefined, span < 3600 * 1000
+      ? { hour: "2-digit", minute: "2-digit", second: "2-digit" }
+      : span < 86400 * 1000
+        ? { hour: "2-digit", minute: "2-digit" }
+        : { month: "short", day: "numeric" });
+    const callbacks = {
+      title: (items) => (items.length ? when(points[items[0].dataIndex].at) : ""),
+      footer: (items) => this.tierAt(points, items),
+    };
     if (this.chart) {
-      this.chart.data.labels = labels;
       this.chart.data.datasets.forEach((dataset, i) => (dataset.data = datasets[i].data));
-      this.chart.options.plugins.tooltip.callbacks.footer = (items) => this.tierAt(points, items);
+      this.chart.options.scales.x.ticks.callback = (value) => tick.format(new Date(value));
+      this.chart.options.plugins.tooltip.callbacks = callbacks;
       this.chart.update();
       return;
     }
     this.chart = new window.Chart(this.canvas, {
       type: "line",
-      data: { labels, datasets },
+      data: { datasets },
       options: {
         responsive: true,
         maintainAspectRatio: false,
@@ -106,11 +118,14 @@ export class StandingChart {
             grid: { drawOnChartArea: false },
             title: { display: true, text: "Rates" },
           },
-          x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 4 } },
+          x: {
+            type: "linear",
+            ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 5, callback: (value) => tick.format(new Date(value)) },
+          },
         },
         plugins: {
           legend: { position: "bottom", labels: { boxWidth: 12 } },
-          tooltip: { callbacks: { footer: (items) => this.tierAt(points, items) } },
+          tooltip: { callbacks },
         },
       },
     });
