@@ -14,7 +14,7 @@ export class Panel {
     this.loader = load;
     this.heading = h("h2", { id: `${id}-title`, tabindex: "-1" }, title);
     this.error = h("p", { class: "error", role: "alert", hidden: true });
-    this.body = h("div", { class: "panel-body", "aria-live": live ? "polite" : null });
+    this.body = h("div", { class: "panel-body", "aria-live": live ? "polite" : null }, h("p", { class: "muted" }, "Loading…"));
     this.refreshButton = h(
       "button",
       { type: "button", class: "quiet", "aria-label": `Refresh ${title.toLowerCase()}`, onclick: () => this.load() },
