@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests import ROOT
 from tests.runtime_http import Api
@@ -72,13 +72,18 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium: Path) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True
-        )
-        yield launched
-        launched.close()
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright, chromium: Path) -> Iterator[Browser]:
+    launched = playwright.chromium.launch(
+        executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True
+    )
+    yield launched
+    launched.close()
 
 
 @pytest.fixture(scope="session")
@@ -102,15 +107,17 @@ def artifact(name: str) -> Path:
 def contexts(
     browser: Browser, request: pytest.FixtureRequest
 ) -> Iterator[Callable[..., BrowserContext]]:
-    """New browser contexts (each a separate user's browser); closed after the test.
+    """New browser contexts (each a separate user's browser, of `on` or the session's chromium);
+    closed after the test.
 
     Any uncaught error in a page's script fails the test. When the test fails, every open page is
     screenshot into the artifacts."""
     opened: list[BrowserContext] = []
     errors: list[str] = []
 
-    def new_context(**options: Any) -> BrowserContext:
-        context = browser.new_context(viewport=options.pop("viewport", DESKTOP), **options)
+    def new_context(on: Browser | None = None, **options: Any) -> BrowserContext:
+        viewport = options.pop("viewport", DESKTOP)
+        context = (on or browser).new_context(viewport=viewport, **options)
         context.on("page", lambda page: page.on("pageerror", lambda e: errors.append(str(e))))
         opened.append(context)
         return context

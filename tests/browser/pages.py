@@ -13,9 +13,11 @@ if TYPE_CHECKING:
 TITLES = {"driver": "Driver dashboard", "ops": "Ops dashboard"}
 
 
-def sign_in(context: BrowserContext, dashboard: Dashboard, role: str, user: str) -> Page:
+def sign_in(
+    context: BrowserContext, dashboard: Dashboard, role: str, user: str, page: Page | None = None
+) -> Page:
     """Through the local authorize page, as a person would: no token is pasted anywhere."""
-    page = context.new_page()
+    page = page or context.new_page()
     page.goto(dashboard.url + "/")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(re.escape(dashboard.identity) + r"/oauth2/authorize\?"))
