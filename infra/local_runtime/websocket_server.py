@@ -216,6 +216,8 @@ class WebSocketServer:
         opened: list[LiveConnection] = []
 
         def process_request(_: ServerConnection, request: Request) -> Response | None:
+            if not _asks_for_websocket(request.headers):
+                return None  # websockets refuses it (426 or 400) before any function runs
             try:
                 opening, authorizer = self._open(connection, request)
             except Refused as refused:
@@ -422,6 +424,13 @@ def _route_response(payload: Any) -> str | None:
         body = payload.get("body")
         return None if body is None else body if isinstance(body, str) else json.dumps(body)
     return json.dumps(payload)
+
+
+def _asks_for_websocket(headers: Headers) -> bool:
+    """An opening handshake, not a plain GET: only those reach the authorizer and $connect."""
+    upgrade = headers.get("Upgrade", "").lower()
+    connection = [token.strip().lower() for token in headers.get("Connection", "").split(",")]
+    return upgrade == "websocket" and "upgrade" in connection and "Sec-WebSocket-Key" in headers
 
 
 def _first_line(sock: socket.socket) -> bytes:

@@ -1,4 +1,4 @@
-"""`make bench`: cold start, gateway overhead, stream latency and DynamoDB costs, as figures.
+"""`make bench`: cold start, gateway overhead, stream and push latency, DynamoDB costs, as figures.
 
 Figures, not timed tests: the machines are shared and noisy, so each figure is
 the median and p99 of repeated runs, next to a baseline measured the same way.
@@ -26,7 +26,7 @@ import boto3
 from infra.local_runtime.client import RuntimeProcess
 from infra.local_runtime.stack import Stack
 from infra.local_runtime.template import Template
-from tests.bench import dynamodb_costs, retail_costs
+from tests.bench import dynamodb_costs, push_latency, retail_costs
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -333,9 +333,10 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=500, help="requests for the gateway figure")
     parser.add_argument("--writes", type=int, default=40, help="writes for the stream figure")
+    parser.add_argument("--pushes", type=int, default=30, help="ratings for the push figure")
     parser.add_argument(
         "--only",
-        choices=["cold", "gateway", "stream", "costs", "retail"],
+        choices=["cold", "gateway", "stream", "push", "costs", "retail"],
         help="one group of figures only",
     )
     args = parser.parse_args()
@@ -374,6 +375,8 @@ def main() -> None:
             gateway_overhead(runtime, args.requests)
         if args.only in (None, "stream"):
             stream_latency(runtime, args.writes)
+        if args.only in (None, "push"):
+            push_latency.push_latency(runtime, args.pushes)
 
 
 if __name__ == "__main__":

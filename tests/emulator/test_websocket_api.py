@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
@@ -251,6 +252,17 @@ def test_a_path_other_than_the_stage_is_403(local: Local) -> None:
         connect(local.server.url + "/prod?token=d-1", open_timeout=5)
 
     assert refused.value.response.status_code == 403
+
+
+def test_a_plain_get_of_the_stage_is_refused_before_any_function_runs(local: Local) -> None:
+    host, port = local.server.url.removeprefix("ws://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    connection.request("GET", "/live?token=d-1")
+    status = connection.getresponse().status
+    connection.close()
+
+    assert status == 426
+    assert local.functions.events == []
 
 
 # -------------------------------------------------------------------------------- routes

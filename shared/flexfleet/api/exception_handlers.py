@@ -118,8 +118,9 @@ def error_response(
 
 
 def _field_of(location: tuple[Any, ...]) -> str:
-    # Powertools reports ("body", "factors", "timeliness"); clients know fields, not "body".
-    parts = [str(p) for p in location if p != "body"]
+    # Powertools reports ("body", "factors", "timeliness") and ("query", "limit"); clients know
+    # fields, not where Powertools found them: "factors.timeliness", "limit".
+    parts = [str(p) for p in location if p not in ("body", "query", "path")]
     return ".".join(parts) or "body"
 
 

@@ -139,12 +139,12 @@ def released_tiers(old: Block | None, new: Block | None) -> list[Tier]:
 
 
 def release_notices(
-    block: Block, tiers: list[Tier], standings: dict[str, DriverStanding], at: datetime
+    block: Block, tiers: list[Tier], standings: dict[str, DriverStanding], now: datetime
 ) -> list[Notice]:
     """The block, to each driver (of those who prefer its mall: the caller's query) in a tier it
     has just been released to: not deactivated, no premium block for At Risk, before its start
     and while a place is open. As GET /drivers/{driverId}/offers decides."""
-    if block.taken >= block.capacity or block.start <= at:
+    if block.taken >= block.capacity or block.start <= now:
         return []
     data = _json(block_view(block))
     return [

@@ -101,8 +101,9 @@ class Notifier:
             )
         change = record.dynamodb
         old, new = (self._image(kind, image) for image in (change.OldImage, change.NewImage))
-        at = change.changed_at(self._clock())
-        notices = self._notices(kind, old, new, at)
+        now = self._clock()
+        at = change.changed_at(now)
+        notices = self._notices(kind, old, new, now)
         messages = {
             notice.type: message(record.eventID, notice.type, at, notice.data) for notice in notices
         }
@@ -114,7 +115,7 @@ class Notifier:
         nothing is pushed of an item the API itself could not show)."""
         return None if image is None else unreadable.read(READERS[kind], image)
 
-    def _notices(self, kind: str, old: Any, new: Any, at: datetime) -> list[Notice]:
+    def _notices(self, kind: str, old: Any, new: Any, now: datetime) -> list[Notice]:
         if kind == "ratings":
             return rating_notices(old, new)
         if kind == "standingHistory":
@@ -128,17 +129,17 @@ class Notifier:
             block = self._sources.block(new.block_id) if fresh else None
             return reserved_offer_notices(old, new, block)
         tiers = released_tiers(old, new)
-        return self._released(new, tiers, at) if tiers else []
+        return self._released(new, tiers, now) if tiers else []
 
-    def _released(self, block: Block, tiers: list[Any], at: datetime) -> list[Notice]:
+    def _released(self, block: Block, tiers: list[Any], now: datetime) -> list[Notice]:
         """The drivers a block was just released to: those who prefer its mall (one query), in
         one of the tiers (their standing, 100 a request)."""
-        if block.taken >= block.capacity or block.start <= at:
+        if block.taken >= block.capacity or block.start <= now:
             return []
         drivers = self._sources.drivers_preferring(block.mall_id)
         items = self._sources.standing_items(drivers)
         standings = {d: self._standing_of(d, items.get(d)) for d in drivers}
-        notices = release_notices(block, tiers, standings, at)
+        notices = release_notices(block, tiers, standings, now)
         self.outcome.fanned_out += len(notices)
         return notices
 

@@ -4,8 +4,9 @@ Pure: a change of the standing item (its old and new stream images) gives a poin
 nothing the chart shows moved, which is most recomputes (a component rewritten with the same
 value, a tier write after its component's, a review decision). Tier and values are derived from
 the item exactly as GET /drivers/{driverId}/standing derives them (standing.view), so the chart
-and the standing page agree. A point's key is its moment then the stream record's id: a
-redelivered record writes the same point, and two changes in one moment stay two.
+and the standing page agree. A point's key is its moment then the stream record's sequence
+number: a redelivered record writes the same point, and two changes in one moment stay two, in
+the stream's order.
 """
 
 from __future__ import annotations
@@ -53,8 +54,16 @@ class StandingHistory(ApiModel):
     points: list[HistoryPoint] = Field(description="oldest first")
 
 
-def snapshot(driver_id: str, item: dict[str, Any], now: datetime) -> Snapshot:
-    """The tier and values of a standing item; UnreadableItem if it is not one the API reads."""
+# What a standing item holds once a recompute has written it; an item with none of these (a
+# key alone, as moto's stream shows an update creating an item) has no standing to chart yet.
+COMPUTED = ("rating", "deliveries", "reliability", "tier")
+
+
+def snapshot(driver_id: str, item: dict[str, Any], now: datetime) -> Snapshot | None:
+    """The tier and values of a standing item, or None if nothing is computed in it yet;
+    UnreadableItem if it is not one the API reads."""
+    if not any(name in item for name in COMPUTED):
+        return None
     view = standing_view(driver_id, item, now)
     return Snapshot(
         tier=view.tier,
@@ -72,19 +81,25 @@ def changed_at(item: dict[str, Any], otherwise: datetime) -> datetime:
     return max(moments, default=otherwise)
 
 
+# A stream record's sequence number has up to 40 digits: padded, two changes of one moment sort in
+# the order the stream recorded them.
+SEQUENCE_DIGITS = 40
+
+
 def history_point(
     driver_id: str,
     old: Snapshot | None,
-    new: Snapshot,
+    new: Snapshot | None,
     at: datetime,
     record_id: str,
 ) -> StoredPoint | None:
-    """The point a change makes, or None if neither the tier nor any value moved."""
-    if old is not None and old == new:
+    """The point a change makes, or None if neither the tier nor any value moved. `record_id` is
+    the stream record's sequence number: the same when the record is delivered again."""
+    if new is None or (old is not None and old == new):
         return None
     return StoredPoint(
         driver_id=driver_id,
-        point_id=f"{iso(at)}#{record_id}",
+        point_id=f"{iso(at)}#{record_id.zfill(SEQUENCE_DIGITS)}",
         at=at,
         tier=new.tier,
         previous_tier=None if old is None else old.tier,

@@ -94,9 +94,9 @@ class StandingService:
         if self._history is None:
             raise RuntimeError("this StandingService was built without the standing history")
         since = iso(self._clock() - timedelta(days=days))
-        items = self._history.newest_since(driver_id, since, config.HISTORY_MAX_POINTS)
-        points = unreadable.read_all(chart_point, items)
-        return StandingHistory(driver_id=driver_id, points=sorted(points, key=lambda p: p.at))
+        newest_first = self._history.newest_since(driver_id, since, config.HISTORY_MAX_POINTS)
+        points = unreadable.read_all(chart_point, reversed(newest_first))
+        return StandingHistory(driver_id=driver_id, points=points)
 
     def review_queue(self, caller: Caller) -> ReviewQueue:
         """Drivers At Risk, with evidence, warned at least 14 days ago: from the warnings index."""
@@ -180,7 +180,7 @@ class HistoryWriter:
             else unreadable.read(lambda item: snapshot(driver_id, item, now), old_item)
         )
         at = changed_at(new_item, change.changed_at(now))
-        point = history_point(driver_id, old, new, at, record.eventID)
+        point = history_point(driver_id, old, new, at, change.SequenceNumber)
         if point is not None and self._history.add(point_item(point)):
             self.written += 1
         return point
