@@ -69,9 +69,14 @@ def test_a_rating_posted_elsewhere_appears_live_within_2_s_and_the_driver_respon
     dashboard: Dashboard, contexts: Contexts
 ) -> None:
     api, driver, customer = dashboard.app, unique("d"), unique("c")
+    [earlier] = rated(api, driver, [4])
     delivery_id = delivery(api, driver, customer, runtime_now(api))
     page = pages.sign_in(contexts(), dashboard, "driver", driver)
     pages.mark_loaded(page)
+    # A response half typed to an earlier rating, which the live update must leave alone.
+    pages.rating(page, earlier).get_by_text("Respond", exact=True).click()
+    draft = pages.rating(page, earlier).get_by_label("Your public response")
+    draft.fill("Thanks, I")
 
     started = time.monotonic()
     rate(api, delivery_id, customer, 3, comment="Left at the side door")
@@ -83,6 +88,8 @@ def test_a_rating_posted_elsewhere_appears_live_within_2_s_and_the_driver_respon
     expect(item).to_contain_text("3 of 5 stars")
     expect(item).to_contain_text("Left at the side door")
     print(f"rating on the driver's page {seconds * 1000:.0f} ms after the POST began")
+    expect(draft).to_have_value("Thanks, I")
+    expect(draft).to_be_focused()
 
     item.get_by_text("Respond", exact=True).click()
     # An empty response is the API's 422, shown in words that name the field.

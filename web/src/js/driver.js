@@ -77,16 +77,22 @@ export function driverView({ api, driverId, malls }) {
     intro: "Your latest ratings. Customers are never named. Respond in public, or dispute a rating you should not carry.",
     live: true,
     load: async () => {
+      // Merged, not replaced: ratings never go away, and one just pushed may not be in the
+      // index the list is read from yet. The API's copy wins.
       const page = await api.get(`${base}/ratings?limit=10`);
-      ratings.clear();
       for (const rating of page.items) ratings.set(rating.ratingId, rating);
-      ratingsCursor = page.nextCursor || null;
+      if (ratingsCursor === null || !firstPageLoaded) ratingsCursor = page.nextCursor || null;
+      firstPageLoaded = true;
       renderFeedback();
     },
   });
+  let firstPageLoaded = false;
   const feedbackList = h("ol", { class: "ratings", "aria-label": "Ratings, newest first" });
+  const noRatings = empty("No ratings yet.");
   const moreButton = h("button", { type: "button", class: "secondary", onclick: () => loadMore() }, "Show older ratings");
+  const moreLine = h("p", {}, moreButton);
   const moreError = errorLine();
+  const shown = new Map(); // ratingId -> {json, node}: a rating whose data did not change keeps its node
 
   async function loadMore() {
     await act(moreButton, moreError, async () => {
@@ -101,24 +107,39 @@ export function driverView({ api, driverId, malls }) {
     return [...ratings.values()].sort((a, b) => String(b.ratedAt).localeCompare(String(a.ratedAt)));
   }
 
+  /**
+   * Brings the list in line with `ratings`, touching only what changed: a live update never
+   * wipes a response being typed, an open form, or the focus, in another rating.
+   */
   function renderFeedback() {
-    const list = sortedRatings();
-    fill(feedbackList, list.map(ratingItem));
-    fill(
-      feedback.body,
-      list.length ? feedbackList : empty("No ratings yet."),
-      ratingsCursor ? h("p", {}, moreButton) : null,
-      moreError,
-    );
+    if (!feedback.body.contains(feedbackList)) fill(feedback.body, noRatings, feedbackList, moreLine, moreError);
+    const nodes = sortedRatings().map((rating) => {
+      const json = JSON.stringify(rating);
+      const known = shown.get(rating.ratingId);
+      if (known && known.json === json) return known.node;
+      const node = ratingItem(rating);
+      if (known) known.node.replaceWith(node);
+      shown.set(rating.ratingId, { json, node });
+      return node;
+    });
+    let cursor = feedbackList.firstChild;
+    for (const node of nodes) {
+      if (node === cursor) cursor = cursor.nextSibling;
+      else feedbackList.insertBefore(node, cursor);
+    }
+    while (cursor) {
+      const next = cursor.nextSibling;
+      cursor.remove();
+      cursor = next;
+    }
+    noRatings.hidden = nodes.length > 0;
+    moreLine.hidden = !ratingsCursor;
   }
 
   function replaceRating(rating, focusSelector) {
     ratings.set(rating.ratingId, { ...ratings.get(rating.ratingId), ...rating });
-    const old = feedbackList.querySelector(`[data-rating-id="${CSS.escape(rating.ratingId)}"]`);
-    const fresh = ratingItem(ratings.get(rating.ratingId));
-    if (old) old.replaceWith(fresh);
-    else renderFeedback();
-    const target = fresh.querySelector(focusSelector);
+    renderFeedback();
+    const target = shown.get(rating.ratingId).node.querySelector(focusSelector);
     if (target) target.focus();
   }
 
