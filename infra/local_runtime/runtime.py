@@ -9,7 +9,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -142,21 +142,39 @@ class DynamoDbSerialised:
     the lock: a WSGI app may defer its work to the iteration of its body."""
 
     TARGETS = ("DynamoDB_", "DynamoDBStreams_")  # X-Amz-Target of DynamoDB's JSON protocol
+    # The operations that may add stream records: each wakes the stream pollers once served.
+    WRITES = frozenset(
+        {
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+            "BatchWriteItem",
+            "TransactWriteItems",
+            "ExecuteStatement",
+            "BatchExecuteStatement",
+            "ExecuteTransaction",
+        }
+    )
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, on_write: Callable[[], None] = lambda: None) -> None:
         self._app = app
         self._lock = threading.Lock()
+        self.on_write = on_write
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith(self.TARGETS):
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if not target.startswith(self.TARGETS):
             return self._app(environ, start_response)
         with self._lock:
             body = self._app(environ, start_response)
             try:
-                return [b"".join(body)]
+                answer = [b"".join(body)]
             finally:
                 if hasattr(body, "close"):
                     body.close()
+        if target.startswith("DynamoDB_") and target.rsplit(".", 1)[-1] in self.WRITES:
+            self.on_write()
+        return answer
 
 
 class MotoServer(ServingThread):
@@ -164,13 +182,13 @@ class MotoServer(ServingThread):
     Its port is taken in the caller's thread, so a busy one fails at once with PortUnavailable
     (moto's ThreadedMotoServer would wait forever)."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, on_write: Callable[[], None] = lambda: None) -> None:
         listening = listening_socket("aws", host, port)
         try:
             server: BaseWSGIServer = make_server(
                 host,
                 listening.getsockname()[1],
-                DynamoDbSerialised(DomainDispatcherApplication(create_backend_app)),
+                DynamoDbSerialised(DomainDispatcherApplication(create_backend_app), on_write),
                 threaded=True,
                 request_handler=MotoRequestHandler,
                 fd=listening.fileno(),
@@ -347,7 +365,7 @@ class LocalRuntime:
     def _start(self, control_url: str | None) -> LocalRuntime:
         # Every port is taken before anything starts, so that a busy one fails at once.
         self._listen()
-        self._moto = MotoServer("127.0.0.1", self._aws_port)
+        self._moto = MotoServer("127.0.0.1", self._aws_port, on_write=self._wake_pollers)
         self.clock.publish()
         log.info("starting moto on %s …", self._moto.url)
         self._moto.start()
@@ -666,6 +684,10 @@ class LocalRuntime:
                 self.pollers.append(poller)
 
     # ------------------------------------------------------------- running
+    def _wake_pollers(self) -> None:
+        for poller in self.pollers:
+            poller.wake()
+
     def invoke(self, function_id: str, event: dict[str, Any], trigger: str) -> Invocation:
         """Invokes a function for a stream, a schedule or a test hook, and logs the outcome."""
         with self.activity.busy():
@@ -724,6 +746,7 @@ class LocalRuntime:
             marker = self.activity.events
             polls = {id(p): p.quiet_polls for p in self.pollers}
             while time.monotonic() < deadline:
+                self._wake_pollers()  # read now rather than at the idle interval
                 # Two polls: one that began after the snapshot has surely seen every earlier write.
                 quiet = all(p.quiet_polls >= polls[id(p)] + 2 and not p.busy for p in self.pollers)
                 if quiet and self.activity.in_flight == 0:

@@ -7,6 +7,12 @@ failed sequence number. Records past MaximumRetryAttempts or
 MaximumRecordAgeInSeconds are dropped, and the OnFailure destination gets
 Lambda's invocation record describing them. moto's own mappings are not used:
 they need Docker and clear the stream.
+
+A poller reads its shard again as soon as a DynamoDB write has been served
+(`wake`), and otherwise every `idle_interval`: polling every few milliseconds
+whether or not anything was written kept an idle runtime busy (half a core for
+template.yaml's dozen pollers) and still added up to a poll interval to every
+trigger. A batching window or a retry waits on its own timer, as before.
 """
 
 from __future__ import annotations
@@ -189,7 +195,9 @@ class ShardPoller:
     clock: Callable[[], float] = time.time
     # A record's creation time (moto's, real) on `clock`: ages are measured on one clock.
     stamp: Callable[[float], float] = lambda real: real
-    poll_interval: float = 0.05
+    poll_interval: float = 0.05  # between reads while a batching window is open
+    # Between reads when nothing is written; a write wakes the poller at once (wake()).
+    idle_interval: float = 0.5
     retry_backoff: tuple[float, float] = (0.05, 1.0)  # first and longest wait between retries
     on_activity: Callable[[], None] = lambda: None
     _buffer: deque[BufferedRecord] = field(default_factory=deque)
@@ -198,6 +206,7 @@ class ShardPoller:
     _attempts: int = 0
     _iterator: str | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
+    _wakeup: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     quiet_polls: int = 0  # polls that found nothing to do: drain() watches this
     busy: bool = False
@@ -218,13 +227,21 @@ class ShardPoller:
         )
         self._thread.start()
 
+    def wake(self) -> None:
+        """Reads the shard now: something may have been written."""
+        self._wakeup.set()
+
     def stop(self) -> None:
         self._stop.set()
+        self._wakeup.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            # Cleared before the read: a write served after this wakes the wait below, and one
+            # served before it is in what the read returns.
+            self._wakeup.clear()
             try:
                 worked = self.step()
             except Exception:  # noqa: BLE001 - a poller must outlive a passing fault
@@ -233,7 +250,7 @@ class ShardPoller:
             if not worked:
                 if not self._buffer:
                     self.quiet_polls += 1
-                self._stop.wait(self.poll_interval)
+                self._wakeup.wait(self.poll_interval if self._buffer else self.idle_interval)
 
     # ------------------------------------------------------------ polling
     def _fill(self) -> None:

@@ -134,11 +134,14 @@ def expected(route: str, role: str, whose: str) -> int:
         "POST /ratings/{id}/dispute": {"driver"},
         "POST /disputes/{id}/decision": {"ops"},
         "GET /drivers/{id}/standing": {"driver", "ops"},
+        "GET /drivers/{id}/standing/history": {"driver", "ops"},
     }[route]
     if role not in allowed:
         return 403
     if whose == "unknown":
-        return 200 if route == "GET /drivers/{id}/ratings" and role == "ops" else 404
+        # Ops read a list of any driver's: an unknown driver's is empty.
+        lists = ("GET /drivers/{id}/ratings", "GET /drivers/{id}/standing/history")
+        return 200 if route in lists and role == "ops" else 404
     if role == "ops":
         return 200
     if whose == "other":
@@ -165,6 +168,12 @@ ROUTES = {
         {"decision": "rejected", "note": "n"},
     ),
     "GET /drivers/{id}/standing": ("GET", "/drivers/{}/standing", "driver", None),
+    "GET /drivers/{id}/standing/history": (
+        "GET",
+        "/drivers/{}/standing/history?days=7",
+        "driver",
+        None,
+    ),
 }
 CELLS = [(route, role, whose) for route in ROUTES for role in ROLES for whose in WHOSE]
 

@@ -28,3 +28,16 @@ def test_a_time_is_a_date_time_string_and_says_its_range() -> None:
 
     assert (start["type"], start["format"]) == ("string", "date-time")
     assert "2000-01-01" in start["description"] and "2100-01-01" in start["description"]
+
+
+def test_the_standing_history_documents_its_window_of_days_and_its_points() -> None:
+    document = json.loads(openapi_document())
+    operation = document["paths"]["/drivers/{driverId}/standing/history"]["get"]
+    (days,) = [p for p in operation["parameters"] if p["name"] == "days"]
+    point = schema("HistoryPoint")
+
+    assert days["in"] == "query"
+    assert (days["schema"]["minimum"], days["schema"]["maximum"]) == (1, 365)
+    assert days["schema"]["default"] == 30
+    assert set(point["required"]) == {"at", "tier", "components"}
+    assert set(schema("StandingHistory")["required"]) == {"driverId", "points"}
