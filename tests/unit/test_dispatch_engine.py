@@ -99,6 +99,28 @@ def test_an_order_whose_drivers_are_all_busy_says_until_when() -> None:
     ]
 
 
+def test_when_drivers_are_short_an_order_on_time_joins_a_bundle_to_free_its_driver() -> None:
+    # a and b, at one store, each have a driver standing there; c, at another store 20 minutes
+    # away, has none left. Short of drivers, b rides with a, and its driver takes c.
+    a, b = order("a", Place(0, 500)), order("b", Place(0, 600))
+    c = order("c", Place(2000, 500), store=Place(2000, 0), store_id="s2")
+    d1, d2 = driver("d1", STORE), driver("d2", STORE)
+    short = decide([a, b, c], [d1, d2], 0, SERVICE, TRAVEL)
+    assert sorted(x.order_ids for x in short.assignments) == [("a", "b"), ("c",)]
+    # With driver time free, each keeps their own driver and c waits.
+    free = decide([a, b, c], [d1, d2], 0, SERVICE, TRAVEL, replace(DEFAULT, driver_minute=0))
+    assert sorted(x.order_ids for x in free.assignments) == [("a",), ("b",)]
+
+
+def test_orders_ready_before_the_driver_comes_bundle_whatever_their_ready_times() -> None:
+    # Ready 40 minutes apart, beyond the bundle window, but both waiting when d1 arrives, and
+    # the one driver can carry them only together.
+    early = order("early", Place(0, 500), ready=-45, placed=-50, deadline=60)
+    later = order("later", Place(0, 600), ready=-5, placed=-20, deadline=80)
+    decision = decide([early, later], [driver("d1", STORE)], 0, SERVICE, TRAVEL)
+    assert [x.order_ids for x in decision.assignments] == [("early", "later")]
+
+
 def test_a_driver_who_cannot_queue_is_planned_for_but_assigned_only_once_free() -> None:
     soon = order("soon", Place(0, 500), ready=0, deadline=60)
     busy = driver("busy", STORE, free_from=2, queues=False)

@@ -47,13 +47,27 @@ class Policy:
     # At most this many orders of one store in one trip. Bundles form only when drivers run
     # short, so a generous cap costs nothing on a quiet day and loses fewer orders at peaks.
     max_bundle: int = 5
-    # Orders are bundled only if they all become ready within this many minutes.
+    # A bundle makes none of its orders wait more than this many minutes for another one to
+    # become ready, counted from when the driver reaches the store: orders already ready by then
+    # wait for nothing, however far apart their ready times (the usual case when drivers are
+    # short and orders queue).
     bundle_window: float = 30.0
     # A bundle planned to be picked up more than this many minutes after it is ready (or not
     # planned at all) looks for a planned bundle of its store to join: drivers are short.
     late: float = 2.0
     # Rounds of merging and solving again, at most.
     merge_rounds: int = 3
+    # When drivers are short, a minute of a driver's time costs this many minutes of
+    # click-to-door: an order planned on time with a driver of its own still joins a planned
+    # bundle of its store if the driver time saved, at this price, outweighs the delay added,
+    # and the freed driver takes other work. Short means that at least `short_share` as many
+    # bundles are late or unplanned as there are drivers in the pool staying on shift beyond
+    # `leaving` minutes from now: the known off-times show a shortage before it comes.
+    # 2 beat 0.5, 1 and 3; a share of 0.2 beat 0 (bundles on quiet days cost delay), 0.1 and
+    # 0.5; 30 minutes beat 0 and 60.
+    driver_minute: float = 2.0
+    short_share: float = 0.2
+    leaving: float = 30.0
 
     # --- Costs, in minutes of click-to-door ------------------------------------------------
     # Each order left unplanned in a round costs this much, plus `age_weight` for each minute

@@ -15,7 +15,9 @@ A round, as the README's "Dispatch engine" section explains:
    its orders' age, so the solver serves every order it can, oldest first.
 4. An order left without a driver is merged into a planned bundle of the same store if their
    ready times are close and every deadline still holds, and the round is solved again: bundles
-   grow exactly when drivers run short.
+   grow exactly when drivers run short. While they are short (counting the drivers about to go
+   off as gone), a minute of driver time has a price, and orders planned on time merge too
+   where the driver they free is worth more than the delay the bundle adds.
 5. A planned trip is committed only once its driver must set off to be at the store when the
    bundle is ready; until then it is held, and the next round may plan it better.
 """
@@ -270,9 +272,10 @@ def _delay(bundle: Bundle, pickup: float, now: float) -> float:
     )
 
 
-def _span(orders: tuple[OpenOrder, ...]) -> float:
-    """Minutes between the first and the last of the orders to become ready."""
-    return max(o.ready for o in orders) - min(o.ready for o in orders)
+def _span(orders: tuple[OpenOrder, ...], arrival: float) -> float:
+    """The longest any of the orders waits for another to become ready, once the driver has
+    reached the store at `arrival`."""
+    return max(o.ready for o in orders) - max(arrival, min(o.ready for o in orders))
 
 
 def _merge_unserved(
@@ -287,18 +290,23 @@ def _merge_unserved(
 ) -> list[Bundle] | None:
     """Each bundle left without a driver, or planned to be picked up over `late` minutes after
     it is ready, joins the planned bundle of its store where that saves the most delay, if the
-    host's driver can still carry both in time; None if nothing merged."""
+    host's driver can still carry both in time; None if nothing merged. When drivers are short,
+    a bundle planned on time may join too, where the driver time it frees outweighs the delay."""
     merged: dict[int, Bundle] = {}
     absorbed: set[int] = set()
+    value = policy.driver_minute if _short(bundles, matched, pairs, pool, now, policy) else 0.0
     for index in sorted(range(len(bundles)), key=lambda i: bundles[i].ready):
         if index in absorbed or index in merged:
             continue
         left = bundles[index]
         if index in matched:
             k = matched[index]
-            if float(pairs.pickup[k]) - max(now, left.ready) <= policy.late:
+            pickup = float(pairs.pickup[k])
+            if pickup - max(now, left.ready) <= policy.late and value <= 0:
                 continue
-            alone = _delay(left, float(pairs.pickup[k]), now)
+            # Alone, it also holds its driver from setting off until leaving the last door.
+            held = pickup - float(pairs.depart[k]) + left.tail
+            alone = _delay(left, pickup, now) + value * held
         else:
             alone = hold_cost(left, now, policy)
         hosts = {
@@ -306,13 +314,32 @@ def _merge_unserved(
             for target, k in matched.items()
             if target != index and target not in absorbed
         }
-        best = _best_host(left, alone, hosts, pairs, now, service, travel, policy)
+        best = _best_host(left, alone, hosts, pairs, now, service, travel, policy, value)
         if best is not None:
             merged[best[0]] = best[1]
             absorbed.add(index)
     if not absorbed:
         return None
     return [merged.get(i, b) for i, b in enumerate(bundles) if i not in absorbed]
+
+
+def _short(
+    bundles: Sequence[Bundle],
+    matched: dict[int, int],
+    pairs: Pairs,
+    pool: Sequence[Driver],
+    now: float,
+    policy: Policy,
+) -> bool:
+    """Whether drivers are short: bundles unplanned or planned over `late` minutes after they
+    are ready number at least `short_share` of the drivers staying on shift past `leaving`."""
+    waiting = sum(
+        1
+        for i, b in enumerate(bundles)
+        if i not in matched or float(pairs.pickup[matched[i]]) - max(now, b.ready) > policy.late
+    )
+    staying = sum(1 for d in pool if d.off >= now + policy.leaving)
+    return waiting >= max(1.0, policy.short_share * staying)
 
 
 def _best_host(
@@ -324,24 +351,35 @@ def _best_host(
     service: Service,
     travel: StraightLine,
     policy: Policy,
+    value: float = 0.0,
 ) -> tuple[int, Bundle] | None:
-    """The planned bundle that `left` saves most delay by joining, and the joint bundle."""
+    """The planned bundle that `left` saves most by joining, and the joint bundle: delay, plus
+    the host driver's time at `value` minutes of delay a minute."""
     best: tuple[float, int, Bundle] | None = None
     for target, (host, driver, k) in hosts.items():
         if (
             host.store_id != left.store_id
             or len(host.orders) + len(left.orders) > policy.max_bundle
-            or _span(host.orders + left.orders) > policy.bundle_window
         ):
             continue
-        joint = _best_sequence(host.orders + left.orders, now, service, travel)
+        arrival = float(pairs.depart[k] + pairs.travel[k]) + service.pickup_before
+        both = host.orders + left.orders
+        if _span(both, arrival) > policy.bundle_window:
+            continue
+        joint = _best_sequence(both, now, service, travel)
         if joint is None:
             continue
-        arrival = float(pairs.depart[k] + pairs.travel[k]) + service.pickup_before
         pickup = max(joint.ready, arrival)
         if pickup > joint.latest_pickup or pickup > driver.off:
             continue
-        saving = _delay(host, max(host.ready, arrival), now) + alone - _delay(joint, pickup, now)
+        before = max(host.ready, arrival)
+        saving = (
+            _delay(host, before, now)
+            + value * (before + host.tail)
+            + alone
+            - _delay(joint, pickup, now)
+            - value * (pickup + joint.tail)
+        )
         if saving > 0 and (best is None or saving > best[0]):
             best = (saving, target, joint)
     return None if best is None else (best[1], best[2])
