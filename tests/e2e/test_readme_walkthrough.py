@@ -58,7 +58,7 @@ def for_this_runtime(snippet: str, api: Api, state: Path) -> str:
         snippet,
     )
     snippet = re.sub(r"make fire FN=(\S+)", rf"{cli} fire --state-dir {state} \1", snippet)
-    snippet = snippet.replace("127.0.0.1:3000", address).replace("127.0.0.1:3001", control)
+    snippet = snippet.replace("127.0.0.1:3000", address).replace("127.0.0.1:3004", control)
     return snippet.replace(".local/", f"{state}/")
 
 
