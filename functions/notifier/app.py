@@ -6,16 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from flexfleet import composition
-from flexfleet.dynamodb.streams import StreamRecord
+from flexfleet.dynamodb.streams import record_processor
 from flexfleet.metrics import Metric, count
 
 logger = Logger()
@@ -24,11 +20,7 @@ tracer = Tracer(patch_modules=["botocore"])
 
 # A record whose pushes fail (a throttle, a 5xx of the management API) fails alone and is
 # retried; after its retries it is recorded in the failure queue, not raised as a function error.
-processor = BatchProcessor(
-    EventType.DynamoDBStreams,
-    model=StreamRecord,  # type: ignore[arg-type]
-    raise_on_entire_batch_failure=False,
-)
+processor = record_processor()
 
 
 @metrics.log_metrics

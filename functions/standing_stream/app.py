@@ -6,17 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from flexfleet import composition
+from flexfleet.dynamodb.streams import record_processor
 from flexfleet.metrics import Metric, count
-from flexfleet.standing.stream import StreamRecord, standing_batch
+from flexfleet.standing.stream import standing_batch
 
 logger = Logger()
 metrics = Metrics()
@@ -24,14 +21,8 @@ metrics = Metrics()
 # README, Tracing) where no user waits; patching botocore alone keeps that cost down.
 tracer = Tracer(patch_modules=["botocore"])
 
-# Our own record model: BatchProcessor's annotation names only Powertools' parser models. A batch
-# whose every record failed is reported record by record too, not raised as a function error:
-# a poison record is data to repair, and goes to the failure queue, not to the Errors alarm.
-processor = BatchProcessor(
-    EventType.DynamoDBStreams,
-    model=StreamRecord,  # type: ignore[arg-type]
-    raise_on_entire_batch_failure=False,
-)
+# A poison record is data to repair: it goes to the failure queue, not to the Errors alarm.
+processor = record_processor()
 
 
 @metrics.log_metrics

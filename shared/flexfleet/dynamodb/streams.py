@@ -8,9 +8,12 @@ items are, so that each feature reads them with its own item reader.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor
 
 
 class StreamChange(BaseModel):
@@ -41,3 +44,19 @@ class StreamRecord(BaseModel):
 def table_of(source_arn: str) -> str:
     """The table name in a stream's ARN (…:table/<name>/stream/<label>)."""
     return source_arn.split(":table/", 1)[-1].split("/", 1)[0]
+
+
+def record_processor() -> BatchProcessor:
+    """Powertools' BatchProcessor for these records, as every stream function here uses it.
+
+    Our own model: BatchProcessor's annotation names only Powertools' parser models. A batch whose
+    every record failed is reported record by record too, not raised as a function error: a
+    poison record is data to repair, and goes to the failure queue, not to the Errors alarm.
+    """
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+
+    return BatchProcessor(
+        EventType.DynamoDBStreams,
+        model=StreamRecord,  # type: ignore[arg-type]
+        raise_on_entire_batch_failure=False,
+    )
