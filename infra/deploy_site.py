@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import mimetypes
 import sys
 import time
 import tomllib
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.local_runtime.template import load_yaml
-from infra.site_config import site_config
+from infra.site_config import CONTENT_TYPES, content_type, site_config
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
@@ -33,20 +32,6 @@ BUCKET = "DashboardBucket"
 DISTRIBUTION = "DashboardDistribution"
 CONFIG_KEY = "config.json"
 
-# Browsers must read each type as what it is: a module script served as text/plain is refused.
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".json": "application/json",
-    ".map": "application/json",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".ico": "image/x-icon",
-    ".md": "text/markdown; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
-}
 # File names carry no content hash, so browsers revalidate everything (an ETag makes that cheap):
 # a new index.html must never run beside a cached old module. Pinned vendor files may stay a day.
 REVALIDATE = "no-cache"
@@ -68,14 +53,6 @@ def site_directory(template: Path = TEMPLATE) -> Path:
     if not isinstance(content, str):
         raise SystemExit(f"{template.name}: {BUCKET} has no Metadata SiteContent naming the site")
     return (template.parent / content).resolve()
-
-
-def content_type(path: Path) -> str:
-    known = CONTENT_TYPES.get(path.suffix.lower())
-    if known:
-        return known
-    guessed, _ = mimetypes.guess_type(path.name)
-    return guessed or "application/octet-stream"
 
 
 def site_files(directory: Path, config: Mapping[str, Any]) -> Iterator[SiteFile]:

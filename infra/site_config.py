@@ -1,4 +1,5 @@
-"""The dashboard's /config.json: where its API, WebSocket and sign-in are, in AWS and locally.
+"""The dashboard's /config.json: where its API, WebSocket and sign-in are, in AWS and locally;
+and the content type each of its files is served with, by the local runtime and from S3 alike.
 
 The local runtime serves it at the dashboard's origin; `make deploy` writes it
 into the dashboard's bucket from the stack's outputs (`from_outputs`, or
@@ -9,11 +10,40 @@ for both, so the page reads the same shape wherever it runs.
 from __future__ import annotations
 
 import json
+import mimetypes
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 SCOPE = "openid email profile"
+
+# Browsers must read each type as what it is: a module script served as text/plain is refused.
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".webmanifest": "application/manifest+json",
+    ".woff2": "font/woff2",
+    ".txt": "text/plain; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+}
+
+
+def content_type(path: Path) -> str:
+    """The type a site file is served with: ours for the site's own kinds, else the platform's
+    guess, else bytes."""
+    known = CONTENT_TYPES.get(path.suffix.lower())
+    if known:
+        return known
+    guessed, _ = mimetypes.guess_type(path.name)
+    return guessed or "application/octet-stream"
 
 
 def site_config(*, api: str, websocket: str, sign_in: str, client_id: str) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import json
-import mimetypes
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
@@ -24,23 +23,9 @@ from urllib.parse import unquote, urlsplit
 
 from infra.local_runtime.http_server import BackgroundHttpServer
 from infra.local_runtime.stack import Stack
+from infra.site_config import CONTENT_TYPES, content_type
 
 BUCKET = "AWS::S3::Bucket"
-_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".json": "application/json",
-    ".map": "application/json",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".ico": "image/x-icon",
-    ".webmanifest": "application/manifest+json",
-    ".woff2": "font/woff2",
-    ".txt": "text/plain; charset=utf-8",
-    ".md": "text/markdown; charset=utf-8",
-}
 
 _NOT_BUILT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -60,14 +45,6 @@ def site_directory(stack: Stack) -> Path | None:
         if content and stack.is_active(logical_id):
             return (stack.template.root / str(content)).resolve()
     return None
-
-
-def content_type(path: Path) -> str:
-    known = _TYPES.get(path.suffix.lower())
-    if known:
-        return known
-    guessed, _ = mimetypes.guess_type(path.name)
-    return guessed or "application/octet-stream"
 
 
 def resolve_file(site: Path, raw_path: str) -> Path | None:
@@ -132,17 +109,22 @@ class _SiteHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == "/config.json":
             self._send(
-                HTTPStatus.OK, json.dumps(owner.config()).encode(), _TYPES[".json"], "no-store"
+                HTTPStatus.OK,
+                json.dumps(owner.config()).encode(),
+                CONTENT_TYPES[".json"],
+                "no-store",
             )
             return
         if not owner.site.is_dir():
             page = _NOT_BUILT.format(directory=html.escape(str(owner.site)))
-            self._send(HTTPStatus.SERVICE_UNAVAILABLE, page.encode(), _TYPES[".html"], "no-store")
+            self._send(
+                HTTPStatus.SERVICE_UNAVAILABLE, page.encode(), CONTENT_TYPES[".html"], "no-store"
+            )
             return
         found = resolve_file(owner.site, path)
         if found is None:
             body = b"Not Found\n"
-            self._send(HTTPStatus.NOT_FOUND, body, _TYPES[".txt"])
+            self._send(HTTPStatus.NOT_FOUND, body, CONTENT_TYPES[".txt"])
             return
         self._send(HTTPStatus.OK, found.read_bytes(), content_type(found))
 
