@@ -150,6 +150,7 @@ def test_a_ping_gets_a_pong_on_its_own_connection(sockets: Sockets, aws: Stack) 
     [
         ('{"action":"subscribe"}', "unknown_action", "'subscribe'"),
         ("hello", "not_json", "JSON object"),
+        ("[" * 3000, "too_deep", "nests too deep"),
         ("[1, 2]", "no_action", '"action"'),
         ('{"action": 7}', "no_action", '"action"'),
         ("", "empty_message", "JSON object"),

@@ -33,7 +33,11 @@ def error_frame(code: str, message: str) -> dict[str, str]:
 
 
 def answer_to(body: str | None) -> dict[str, str]:
-    """The answer to one client message: a pong to {"action": "ping"}, else an error frame."""
+    """The answer to one client message: a pong to {"action": "ping"}, else an error frame.
+
+    Whatever a client sends gets a frame, never an exception: an exception here would be a
+    failed invocation, an errors alarm and an "Internal server error" frame, for a message.
+    """
     if not body:
         return error_frame("empty_message", 'a message is a JSON object such as {"action":"ping"}')
     if len(body.encode()) > config.MAX_CLIENT_MESSAGE_BYTES:
@@ -43,6 +47,10 @@ def answer_to(body: str | None) -> dict[str, str]:
         )
     try:
         value = json.loads(body)
+    except RecursionError:
+        # Some 3000 `[` fit in the size limit, and json recurses once a level: a stack overflow
+        # that is not a ValueError.
+        return error_frame("too_deep", 'a message nests too deep to read: send {"action":"ping"}')
     except ValueError:
         return error_frame("not_json", 'a message is a JSON object such as {"action":"ping"}')
     action = value.get("action") if isinstance(value, dict) else None
