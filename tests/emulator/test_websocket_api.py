@@ -284,7 +284,15 @@ def test_the_selection_expression_picks_the_route_and_a_two_way_route_answers(
 
 
 @pytest.mark.parametrize(
-    "body", ["not json", json.dumps({"action": "nowhere"}), json.dumps({"other": 1}), "[1, 2]"]
+    "body",
+    [
+        "not json",
+        json.dumps({"action": "nowhere"}),
+        json.dumps({"other": 1}),
+        "[1, 2]",
+        "[" * 3000,
+        '{"action":' * 1000,
+    ],
 )
 def test_a_body_that_selects_no_route_goes_to_default(local: Local, body: str) -> None:
     with local.connect() as client:
