@@ -125,6 +125,21 @@ def test_the_notifier_reads_each_stream_whose_changes_it_pushes(template: Templa
     }
 
 
+def test_the_notifier_starts_at_the_latest_record_and_the_standing_history_at_the_oldest(
+    template: Template,
+) -> None:
+    """A push of the past is worthless, and a backlog older than MaximumRecordAgeInSeconds on
+    the first deploy would all go to StreamFailureQueue; the history must lose no point."""
+    notified = [e for e in template.function("NotifierFunction").events if e.type == "DynamoDB"]
+    (history,) = [
+        e for e in template.function("StandingHistoryFunction").events if e.type == "DynamoDB"
+    ]
+
+    assert notified
+    assert {e.properties["StartingPosition"] for e in notified} == {"LATEST"}
+    assert history.properties["StartingPosition"] == "TRIM_HORIZON"
+
+
 def test_no_stream_has_more_than_two_readers(template: Template) -> None:
     """DynamoDB throttles a stream's shard read by more than two consumers at once."""
     readers: dict[str, int] = {}
