@@ -124,6 +124,23 @@ def test_a_gone_connection_is_removed_and_the_users_others_still_get_the_message
     assert (notifier.outcome.pushed, notifier.outcome.gone) == (2, 1)
 
 
+def test_a_connection_whose_token_has_expired_is_pushed_nothing_before_ttl_deletes_it(
+    world: World, live: Live
+) -> None:
+    live.connect("d1-old-token", "d-1", "driver", token_exp=world.now + timedelta(minutes=30))
+    live.connect("d1-fresh-token", "d-1", "driver", token_exp=world.now + timedelta(hours=1))
+    world.now += timedelta(minutes=31)
+    deliver_and_rate(world, 1, 5)
+    live.sockets.expect("ok")
+
+    live.notify("RatingsTable")
+
+    live.sockets.done()
+    assert live.sockets.types("d1-fresh-token") == ["rating.created"]
+    assert live.sockets.frames("d1-old-token") == []
+    assert live.stored("d1-old-token") is not None  # DynamoDB's TTL deletes it in its own time
+
+
 def test_a_connection_opened_without_the_driver_role_gets_no_driver_message(
     world: World, live: Live
 ) -> None:
@@ -251,6 +268,13 @@ def released_to(live: Live, *connections: str) -> dict[str, list[str]]:
     return {c: [f["data"]["blockId"] for f in live.sockets.frames(c)] for c in connections}
 
 
+def reconnect(live: Live, *drivers: str) -> None:
+    """Each driver connected again, as the dashboard does once its connection's two hours are up
+    (the same ids, so that each driver's frames stay under one)."""
+    for name in drivers:
+        live.connect(name, name, "driver")
+
+
 def test_a_released_block_reaches_each_driver_of_the_tiers_it_reaches_who_prefers_the_mall(
     world: World, live: Live
 ) -> None:
@@ -276,9 +300,11 @@ def test_a_released_block_reaches_each_driver_of_the_tiers_it_reaches_who_prefer
     live.notify("BlocksTable")  # published: Fantastic
     at_publication = released_to(live, *everyone)
     world.now += timedelta(hours=2, minutes=1)
+    reconnect(live, *everyone)
     world.block_jobs.release()
     live.notify("BlocksTable")  # Great
     world.now += timedelta(hours=7)
+    reconnect(live, *everyone)
     world.block_jobs.release()
     live.notify("BlocksTable")  # Fair and At Risk: but no premium block for At Risk
 
@@ -353,7 +379,9 @@ def test_the_notifier_function_pushes_a_batch_and_reports_no_failure(
         "WEBSOCKET_ENDPOINT", "wss://abc123.execute-api.us-east-1.amazonaws.com/live"
     )
     monkeypatch.setattr(composition, "management_api_client", lambda url: live.sockets.client)
-    cached = (composition.dynamodb, composition.clock, composition.management_api)
+    # The world's time: the connections were opened on it, and expire on it.
+    monkeypatch.setattr(composition, "clock", lambda: lambda: world.now)
+    cached = (composition.dynamodb, composition.management_api)
     for provider in cached:
         provider.cache_clear()
     live.connect("d1-phone", "d-1", "driver")

@@ -9,7 +9,9 @@ from datetime import timedelta
 
 # API Gateway closes a WebSocket connection after 2 hours whatever happens (its quota "Connection
 # duration for WebSocket API"): a connection item's TTL is then, so that one whose $disconnect
-# was lost is removed by DynamoDB rather than pushed to for ever.
+# was lost is removed by DynamoDB rather than pushed to for ever; or sooner, when the token it
+# was opened with expires (Cognito's ID tokens last an hour): its groups were read from that
+# token, and are no longer vouched for after it. Reads skip an expired item before TTL gets to it.
 CONNECTION_LIFETIME = timedelta(hours=2)
 
 # The JWKS is fetched once and kept for the life of the execution environment, as API Gateway's

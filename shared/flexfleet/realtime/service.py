@@ -1,11 +1,12 @@
 """The WebSocket API's routes: a connection recorded on $connect for the user the authorizer let
-in, forgotten on $disconnect, and a client's messages answered on $default (a ping gets a pong,
-anything else an error frame that names the problem)."""
+in, until its token expires, forgotten on $disconnect, and a client's messages answered on
+$default (a ping gets a pong, anything else an error frame that names the problem)."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import math
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from flexfleet.clock import Clock, utc_now
@@ -18,7 +19,7 @@ PONG = {"type": "pong"}
 
 
 class ConnectionStore(Protocol):
-    def add(self, connection: Connection, connected_at: datetime) -> None: ...
+    def add(self, connection: Connection) -> None: ...
     def remove(self, connection_id: str) -> None: ...
 
 
@@ -62,6 +63,27 @@ def answer_to(body: str | None) -> dict[str, str]:
     return PONG
 
 
+def expiry(connected_at: datetime, token_exp: object) -> datetime:
+    """When a connection stops being pushed to: its token's exp (the authorizer's context
+    carries it, a string of epoch seconds), or API Gateway's two hours if those come first.
+
+    Groups are read from the token once, at $connect; past the token's exp they may no longer be
+    the user's (a driver deactivated, a role taken away), and a token lasts an hour where a
+    connection may last two. The dashboard ends its session when its token expires and connects
+    again with a fresh one. An exp missing or unreadable falls back to the two hours.
+    """
+    longest = connected_at + config.CONNECTION_LIFETIME
+    try:
+        exp = float(str(token_exp))
+    except ValueError:
+        return longest
+    if not math.isfinite(exp) or exp >= longest.timestamp():
+        return longest
+    if exp <= connected_at.timestamp():
+        return connected_at  # expired already
+    return datetime.fromtimestamp(exp, UTC)
+
+
 class Connections:
     def __init__(self, store: ConnectionStore, posting: Posting, clock: Clock = utc_now) -> None:
         self._store = store
@@ -69,17 +91,24 @@ class Connections:
         self._clock = clock
 
     def connect(self, connection_id: str, authorizer: dict[str, Any] | None) -> Connection:
-        """Records the connection of the user the REQUEST authorizer let in (its context)."""
+        """Records the connection of the user the REQUEST authorizer let in (its context), to be
+        pushed to until its token expires."""
         authorizer = authorizer or {}
         user = authorizer.get("sub") or authorizer.get("principalId")
         if not isinstance(user, str) or not user:
             raise Unauthenticated("the connection carries no verified identity")
+        now = self._clock()
+        expires_at = expiry(now, authorizer.get("exp"))
+        if expires_at <= now:
+            raise Unauthenticated("the connection's token has expired")
         connection = Connection(
             connection_id=connection_id,
             user_id=user,
             groups=parse_groups(authorizer.get("groups")),
+            connected_at=now,
+            expires_at=expires_at,
         )
-        self._store.add(connection, self._clock())
+        self._store.add(connection)
         return connection
 
     def disconnect(self, connection_id: str) -> None:
