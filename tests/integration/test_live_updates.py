@@ -13,6 +13,7 @@ import pytest
 from flexfleet.dynamodb.streams import StreamRecord
 from flexfleet.ratings.model import DecisionSubmission, DisputeSubmission
 from flexfleet.realtime import config
+from flexfleet.realtime.model import Connection
 from flexfleet.standing.review import ReviewDecisionRequest
 from flexfleet.tiers import Tier
 from infra.local_runtime.stack import Stack
@@ -139,6 +140,31 @@ def test_a_connection_whose_token_has_expired_is_pushed_nothing_before_ttl_delet
     assert live.sockets.types("d1-fresh-token") == ["rating.created"]
     assert live.sockets.frames("d1-old-token") == []
     assert live.stored("d1-old-token") is not None  # DynamoDB's TTL deletes it in its own time
+
+
+def test_a_user_over_the_cap_by_a_race_is_pushed_on_their_newest_connections_alone(
+    world: World, live: Live
+) -> None:
+    """Two $connects at once can both pass the count; the notifier bounds its posts itself."""
+    for n in range(12):  # written as racing $connects would, past the count
+        at = world.now + timedelta(seconds=n)
+        live.connections.add(
+            Connection(
+                connection_id=f"d1-{n:02}",
+                user_id="d-1",
+                groups=frozenset({"driver"}),
+                connected_at=at,
+                expires_at=at + timedelta(hours=1),
+            )
+        )
+    world.now += timedelta(minutes=1)
+    deliver_and_rate(world, 1, 5)
+    live.sockets.expect(*["ok"] * config.MAX_CONNECTIONS_PER_USER)
+
+    live.notify("RatingsTable")
+
+    live.sockets.done()
+    assert sorted(live.sockets.posted) == [f"d1-{n:02}" for n in range(2, 12)]
 
 
 def test_a_connection_opened_without_the_driver_role_gets_no_driver_message(

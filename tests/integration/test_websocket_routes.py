@@ -162,6 +162,41 @@ def test_a_connection_past_its_expiry_is_not_among_the_users(sockets: Sockets, a
     assert found(now + 3600) == []
 
 
+def test_a_users_connection_past_the_cap_is_refused_429_and_recorded_nowhere(
+    sockets: Sockets, aws: Stack
+) -> None:
+    for n in range(10):
+        assert invoke(event("$connect", f"conn-{n}")) == {"statusCode": 200}
+
+    assert invoke(event("$connect", "conn-10")) == {"statusCode": 429}
+    assert stored(aws, "conn-10") is None
+    other = {**AUTHORIZER, "principalId": "d-2", "sub": "d-2"}
+    assert invoke(event("$connect", "d2-conn", context={"authorizer": other})) == {
+        "statusCode": 200
+    }
+    invoke(event("$disconnect", "conn-3"))
+    assert invoke(event("$connect", "conn-11")) == {"statusCode": 200}
+
+
+def test_expired_connections_that_ttl_has_not_deleted_yet_do_not_count_toward_the_cap(
+    sockets: Sockets, aws: Stack
+) -> None:
+    past = int(time.time()) - 60
+    for n in range(10):
+        boto3.client("dynamodb").put_item(
+            TableName=aws.table_name("ConnectionsTable"),
+            Item={
+                "connectionId": {"S": f"old-{n}"},
+                "userId": {"S": "d-1"},
+                "groups": {"L": [{"S": "driver"}]},
+                "connectedAt": {"S": "2026-01-01T00:00:00Z"},
+                "expiresAt": {"N": str(past)},
+            },
+        )
+
+    assert invoke(event("$connect")) == {"statusCode": 200}
+
+
 def test_the_user_is_findable_by_the_by_user_index(sockets: Sockets, aws: Stack) -> None:
     invoke(event("$connect", "conn-1"))
     invoke(event("$connect", "conn-2"))

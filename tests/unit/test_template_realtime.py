@@ -108,6 +108,25 @@ def test_the_functions_that_push_reach_the_stage_they_post_to_and_only_it(
     assert "Policies" not in template.function("WebSocketAuthorizerFunction").properties
 
 
+def test_connect_may_count_the_users_connections_on_by_user_and_nothing_wider(
+    template: Template,
+) -> None:
+    tables = [s for s in statements(template, "WebSocketFunction") if "dynamodb" in str(s)]
+
+    assert tables == [
+        {
+            "Effect": "Allow",
+            "Action": ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+            "Resource": {"Fn::GetAtt": ["ConnectionsTable", "Arn"]},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "dynamodb:Query",
+            "Resource": {"Fn::Sub": "${ConnectionsTable.Arn}/index/byUser"},
+        },
+    ]
+
+
 def test_the_notifier_reads_each_stream_whose_changes_it_pushes(template: Template) -> None:
     streams = {
         event.properties["Stream"]["Fn::GetAtt"][0]

@@ -25,6 +25,13 @@ JWKS_FETCH_TIMEOUT = timedelta(seconds=3)
 # Gateway's own limit is 128 KB a message (32 KB a frame); a ping is 17 bytes.
 MAX_CLIENT_MESSAGE_BYTES = 4096
 
+# A user's live connections at once: a phone, a laptop, a tab or two each, and room to spare. One
+# token could otherwise open thousands, and each push posts to every one, one after another: a
+# release to that user would outlast the notifier's timeout and fail its batch for everyone.
+# $connect refuses the next (429), and the notifier posts to at most this many of a user's
+# connections, the newest, since two $connects at once can both pass the count.
+MAX_CONNECTIONS_PER_USER = 10
+
 # A release fans out to every driver of its tiers who prefers the mall: their connections are
 # looked up and posted to this many drivers at a time.
 FANOUT_CONCURRENCY = 8

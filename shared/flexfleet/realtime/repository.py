@@ -49,6 +49,18 @@ class ConnectionRepository:
             TableName=self.table_name, Key={"connectionId": {"S": connection_id}}
         )
 
+    def live_count(self, user_id: str) -> int:
+        """How many unexpired connections the user has: the same query as of_user, counted
+        (Select COUNT), so no item crosses the wire; DynamoDB counts after the filter."""
+        query = {**self._unexpired_of(user_id), "Select": "COUNT"}
+        total = 0
+        while True:
+            page = self._client.query(**query)
+            total += page["Count"]
+            if "LastEvaluatedKey" not in page:
+                return total
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def of_user(self, user_id: str) -> list[Connection]:
         """The user's unexpired connections: one query on byUser, those whose expiresAt has
         passed left out (filtered by DynamoDB, read and paid for all the same)."""

@@ -1,6 +1,7 @@
 """The WebSocket API's routes: a connection recorded on $connect for the user the authorizer let
-in, until its token expires, forgotten on $disconnect, and a client's messages answered on
-$default (a ping gets a pong, anything else an error frame that names the problem)."""
+in, until its token expires, unless the user has MAX_CONNECTIONS_PER_USER already; forgotten on
+$disconnect; and a client's messages answered on $default (a ping gets a pong, anything else an
+error frame that names the problem)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from flexfleet.clock import Clock, utc_now
-from flexfleet.errors import Unauthenticated
+from flexfleet.errors import TooManyConnections, Unauthenticated
 from flexfleet.identity import parse_groups
 from flexfleet.realtime import config
 from flexfleet.realtime.model import Connection
@@ -20,6 +21,7 @@ PONG = {"type": "pong"}
 
 class ConnectionStore(Protocol):
     def add(self, connection: Connection) -> None: ...
+    def live_count(self, user_id: str) -> int: ...
     def remove(self, connection_id: str) -> None: ...
 
 
@@ -92,7 +94,9 @@ class Connections:
 
     def connect(self, connection_id: str, authorizer: dict[str, Any] | None) -> Connection:
         """Records the connection of the user the REQUEST authorizer let in (its context), to be
-        pushed to until its token expires."""
+        pushed to until its token expires; TooManyConnections if the user has as many unexpired
+        ones as MAX_CONNECTIONS_PER_USER. Two $connects at once may both pass the count, one
+        over: the notifier bounds what it posts to as well."""
         authorizer = authorizer or {}
         user = authorizer.get("sub") or authorizer.get("principalId")
         if not isinstance(user, str) or not user:
@@ -101,6 +105,10 @@ class Connections:
         expires_at = expiry(now, authorizer.get("exp"))
         if expires_at <= now:
             raise Unauthenticated("the connection's token has expired")
+        if self._store.live_count(user) >= config.MAX_CONNECTIONS_PER_USER:
+            raise TooManyConnections(
+                f"a user has at most {config.MAX_CONNECTIONS_PER_USER} live connections"
+            )
         connection = Connection(
             connection_id=connection_id,
             user_id=user,
