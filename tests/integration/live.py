@@ -54,11 +54,18 @@ class Sockets:
         self.posted[params["ConnectionId"]].append(json.loads(params["Data"]))
 
     def expect(self, *outcomes: str) -> None:
-        """The answers of the next posts, in order: "ok", or "gone" (410 GoneException)."""
+        """The answers of the next posts, in order: "ok", "gone" (410 GoneException),
+        "throttled" (429 LimitExceededException) or "unavailable" (a 500)."""
+        errors = {
+            "gone": ("GoneException", 410),
+            "throttled": ("LimitExceededException", 429),
+            "unavailable": ("InternalServerError", 500),
+        }
         for outcome in outcomes:
-            if outcome == "gone":
+            if outcome in errors:
+                code, status = errors[outcome]
                 self.stubber.add_client_error(
-                    "post_to_connection", service_error_code="GoneException", http_status_code=410
+                    "post_to_connection", service_error_code=code, http_status_code=status
                 )
             else:
                 self.stubber.add_response("post_to_connection", {})

@@ -5,6 +5,7 @@ customer never reaches a driver; a released block finds its drivers by query, ne
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -394,9 +395,12 @@ def test_a_record_of_a_table_the_notifier_does_not_read_fails(live: Live, aws: S
 
 
 # --------------------------------------------------------------------- the function itself
-def test_the_notifier_function_pushes_a_batch_and_reports_no_failure(
-    world: World, live: Live, aws: Stack, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def notifier_function(
+    world: World, live: Live, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[dict[str, Any]], Any]]:
+    """NotifierFunction's handler, built by the composition as in Lambda, over the world's tables
+    and the stubbed management API."""
     from flexfleet import composition
     from functions.notifier import app as notifier_app
     from tests.factories import lambda_context
@@ -410,16 +414,47 @@ def test_the_notifier_function_pushes_a_batch_and_reports_no_failure(
     cached = (composition.dynamodb, composition.management_api)
     for provider in cached:
         provider.cache_clear()
+    yield lambda event: notifier_app.lambda_handler(event, lambda_context())
+    for provider in cached:
+        provider.cache_clear()
+
+
+def test_the_notifier_function_pushes_a_batch_and_reports_no_failure(
+    world: World, live: Live, notifier_function: Callable[[dict[str, Any]], Any]
+) -> None:
     live.connect("d1-phone", "d-1", "driver")
     deliver_and_rate(world, 1, 5)
     deliver_and_rate(world, 2, 4)
     live.sockets.expect("ok", "ok")
 
-    try:
-        outcome = notifier_app.lambda_handler(live.streams.new("RatingsTable"), lambda_context())
-    finally:
-        for provider in cached:
-            provider.cache_clear()
+    outcome = notifier_function(live.streams.new("RatingsTable"))
 
     assert outcome == {"batchItemFailures": []}
     assert live.sockets.types("d1-phone") == ["rating.created", "rating.created"]
+
+
+@pytest.mark.parametrize("failure", ["throttled", "unavailable"])
+def test_a_push_that_fails_but_for_a_gone_connection_fails_its_record_alone(
+    world: World, live: Live, notifier_function: Callable[[dict[str, Any]], Any], failure: str
+) -> None:
+    """A throttle or a 5xx fails the record, to be retried; a 410 is no failure: the connection
+    is removed, and the batch's other records are pushed all the same."""
+    live.connect("d1-phone", "d-1", "driver")
+    live.connect("d2-a-closed", "d-2", "driver")
+    live.connect("d2-b-open", "d-2", "driver")
+    live.connect("d3-phone", "d-3", "driver")
+    for n, driver_id in enumerate(("d-1", "d-2", "d-3"), start=1):
+        deliver_and_rate(world, n, 5, driver_id=driver_id)
+    event = live.streams.new("RatingsTable")
+    sequence = [r["dynamodb"]["SequenceNumber"] for r in event["Records"]]
+    assert len(sequence) == 3  # one record a rating, in the order rated
+    live.sockets.expect(failure, "gone", "ok", "ok")  # d1-phone; d2-a, d2-b; d3-phone
+
+    outcome = notifier_function(event)
+
+    live.sockets.done()
+    assert outcome == {"batchItemFailures": [{"itemIdentifier": sequence[0]}]}
+    assert live.stored("d2-a-closed") is None
+    assert live.stored("d1-phone") is not None  # a throttle is no sign the connection is gone
+    assert live.sockets.types("d2-b-open") == ["rating.created"]
+    assert live.sockets.types("d3-phone") == ["rating.created"]
