@@ -26,7 +26,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     method_arn = str(event.get("methodArn") or "")
     token = (event.get("queryStringParameters") or {}).get("token")
     try:
-        caller = composition.token_verifier().caller(token if isinstance(token, str) else None)
+        verified = composition.token_verifier().verify(token if isinstance(token, str) else None)
     except TokenRefused as refused:
         logger.info("connection refused", extra={"reason": str(refused)})
         count(Metric.CONNECTIONS_REFUSED)
@@ -35,5 +35,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.exception("connection refused: the token could not be checked")
         count(Metric.CONNECTIONS_REFUSED)
         return deny(method_arn)
+    caller = verified.caller
     logger.info("connection allowed", extra={"sub": caller.sub, "groups": sorted(caller.groups)})
-    return allow(caller, method_arn)
+    return allow(verified, method_arn)

@@ -1,6 +1,8 @@
-"""The WebSocket API's routes: $connect records the connection of the user the authorizer let in,
-$disconnect forgets it, and $default answers a client's message ({"action": "ping"} gets
-{"type": "pong"}; anything else an error frame naming the problem, never a stack trace)."""
+"""The WebSocket API's routes: $connect records the connection of the user the authorizer let in
+(or refuses it, 429, when the user has as many connections as one may have: API Gateway then
+refuses the handshake with that status), $disconnect forgets it, and $default answers a client's
+message ({"action": "ping"} gets {"type": "pong"}; anything else an error frame naming the
+problem, never a stack trace)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from flexfleet import composition
-from flexfleet.errors import Unauthenticated
+from flexfleet.errors import TooManyConnections, Unauthenticated
 from flexfleet.metrics import Metric, count
 
 logger = Logger()
@@ -41,9 +43,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if route == "$connect":
         try:
             connection = connections.connect(connection_id, request.get("authorizer"))
-        except Unauthenticated as refused:
+        except (Unauthenticated, TooManyConnections) as refused:
             logger.warning("connection refused", extra={"reason": refused.message})
-            return {"statusCode": 401}
+            count(Metric.CONNECTIONS_REFUSED)
+            return {"statusCode": 429 if isinstance(refused, TooManyConnections) else 401}
         count(Metric.CONNECTIONS_OPENED)
         logger.info("connected", extra={"connectionId": connection_id, "sub": connection.user_id})
     elif route == "$disconnect":

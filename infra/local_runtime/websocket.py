@@ -106,7 +106,8 @@ class WebSocketApiDefinition:
 
     def select(self, body: str | None) -> WebSocketRoute | None:
         """The route a message goes to: the one its selection field names, or $default when
-        the body is not JSON, has no such field, or names no route; None with no $default."""
+        the body is not JSON (or nests too deep to read), has no such field, or names no route;
+        None with no $default."""
         key = self._selected_key(body)
         if key is not None and key in self.routes and key not in (CONNECT, DISCONNECT):
             return self.routes[key]
@@ -117,7 +118,9 @@ class WebSocketApiDefinition:
             return None
         try:
             value: Any = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # Nesting deeper than Python's json recurses (some 3000 `[`) is a RecursionError:
+            # left out, the message killed the socket, where API Gateway routes it to $default.
             return None
         for name in self.selection_field:
             if not isinstance(value, dict) or name not in value:

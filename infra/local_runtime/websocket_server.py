@@ -19,8 +19,12 @@ answers 204, and an id with no open connection is 410 with x-amzn-ErrorType
 GoneException, which boto3 raises as `GoneException`. A connection is open from
 the end of its handshake, so $connect's own function cannot post to it yet
 (410, as in AWS), and closed from the moment it starts closing. SigV4 is not
-checked. A request whose first line names `/@connections` is served as HTTP;
-any other is a WebSocket handshake.
+checked; in its place, a management request is served only from a loopback
+address, whatever address the server listens on (`--host 0.0.0.0` must not
+let the network post to, read or close anyone's connection): any other peer
+gets 403 AccessDeniedException, as IAM's refusal reads. A request whose first
+line names `/@connections` is served as HTTP; any other is a WebSocket
+handshake.
 
 Limits, on the runtime's clock: a connection with no message either way for
 10 minutes, or open for 2 hours, is closed with 1001 (API Gateway's idle
@@ -32,6 +36,7 @@ connection with 1009); the server sends no pings of its own.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import logging
 import socket
@@ -426,6 +431,18 @@ def _route_response(payload: Any) -> str | None:
     return json.dumps(payload)
 
 
+def is_loopback_peer(address: Any) -> bool:
+    """Whether a socket's peer address (host, port, ...) is this machine: 127.0.0.0/8, ::1, or
+    an IPv4 loopback mapped into IPv6 (a dual-stack socket's view of 127.0.0.1)."""
+    host = address[0] if isinstance(address, tuple) and address else None
+    try:
+        ip = ipaddress.ip_address(str(host).split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+    return ip.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
 def _asks_for_websocket(headers: Headers) -> bool:
     """An opening handshake, not a plain GET: only those reach the authorizer and $connect."""
     upgrade = headers.get("Upgrade", "").lower()
@@ -477,9 +494,14 @@ class _ManagementHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b""
         path = urlsplit(self.path).path
         prefix = f"/{owner.api.stage}/@connections/"
-        if not path.startswith(prefix) or "/" in path[len(prefix) :]:
+        error_type: str | None = None
+        if not is_loopback_peer(self.client_address):
             status: int = HTTPStatus.FORBIDDEN
-            answer: Any = {"message": "Forbidden"}
+            answer: Any = {"message": "the local @connections API answers this machine only"}
+            error_type = "AccessDeniedException"
+        elif not path.startswith(prefix) or "/" in path[len(prefix) :]:
+            status = HTTPStatus.FORBIDDEN
+            answer = {"message": "Forbidden"}
         elif self.command not in ("POST", "GET", "DELETE"):
             status = HTTPStatus.FORBIDDEN
             answer = {
@@ -491,8 +513,9 @@ class _ManagementHandler(BaseHTTPRequestHandler):
         data = b"" if answer is None else json.dumps(answer).encode()
         self.send_response(status)
         self.send_header("x-amzn-RequestId", new_id())
-        if status in _ERROR_TYPES:
-            self.send_header("x-amzn-ErrorType", _ERROR_TYPES[HTTPStatus(status)])
+        error_type = error_type or _ERROR_TYPES.get(HTTPStatus(status))
+        if error_type is not None:
+            self.send_header("x-amzn-ErrorType", error_type)
         if data:
             self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))

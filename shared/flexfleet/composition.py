@@ -316,7 +316,9 @@ def connections() -> Connections:
 
     settings = ConnectionsSettings.of_this_function()
     return Connections(
-        ConnectionRepository(dynamodb(), settings.connections_table_name), management_api(), clock()
+        ConnectionRepository(dynamodb(), settings.connections_table_name, clock()),
+        management_api(),
+        clock(),
     )
 
 
@@ -346,7 +348,7 @@ def notifier() -> Notifier:
     return Notifier(
         tables,
         sources,
-        ConnectionRepository(dynamodb(), settings.connections_table_name),
+        ConnectionRepository(dynamodb(), settings.connections_table_name, clock()),
         management_api(),
         driver_standing,
         clock(),

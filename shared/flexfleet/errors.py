@@ -26,6 +26,12 @@ class Unauthenticated(DomainError):
     code = "unauthenticated"
 
 
+class TooManyConnections(DomainError):
+    """The user has as many live WebSocket connections as one may have."""
+
+    code = "too_many_connections"
+
+
 class Forbidden(DomainError):
     """The caller's role may not use this operation."""
 

@@ -44,7 +44,8 @@ class Metric(StrEnum):
     PUSHES_SENT = "PushesSent"  # messages posted to a WebSocket connection
     CONNECTIONS_GONE = "ConnectionsGone"  # found gone (410) by a push, and removed
     CONNECTIONS_OPENED = "ConnectionsOpened"
-    CONNECTIONS_REFUSED = "ConnectionsRefused"  # tokens the WebSocket authorizer denied
+    # Tokens the WebSocket authorizer denied, and connections over a user's cap ($connect's 429).
+    CONNECTIONS_REFUSED = "ConnectionsRefused"
 
 
 @cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +29,11 @@ from infra.local_runtime.websocket import (
     WebSocketApiDefinition,
     WebSocketRoute,
 )
-from infra.local_runtime.websocket_server import IDLE_TIMEOUT_SECONDS, WebSocketServer
+from infra.local_runtime.websocket_server import (
+    IDLE_TIMEOUT_SECONDS,
+    WebSocketServer,
+    is_loopback_peer,
+)
 from tests.emulator.conftest import FIXTURE_TEMPLATE
 
 Handler = Callable[[dict[str, Any]], Any]
@@ -284,7 +289,15 @@ def test_the_selection_expression_picks_the_route_and_a_two_way_route_answers(
 
 
 @pytest.mark.parametrize(
-    "body", ["not json", json.dumps({"action": "nowhere"}), json.dumps({"other": 1}), "[1, 2]"]
+    "body",
+    [
+        "not json",
+        json.dumps({"action": "nowhere"}),
+        json.dumps({"other": 1}),
+        "[1, 2]",
+        "[" * 3000,
+        '{"action":' * 1000,
+    ],
 )
 def test_a_body_that_selects_no_route_goes_to_default(local: Local, body: str) -> None:
     with local.connect() as client:
@@ -403,6 +416,53 @@ def test_an_unknown_or_gone_connection_is_410_gone_exception_in_boto3(
         with pytest.raises(management.exceptions.GoneException) as gone_error:
             getattr(management, call)(ConnectionId=connection_id, **arguments)
         assert gone_error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 410
+
+
+@pytest.mark.parametrize(
+    ("peer", "loopback"),
+    [
+        (("127.0.0.1", 50000), True),
+        (("127.8.9.10", 50000), True),
+        (("::1", 50000, 0, 0), True),
+        (("::ffff:127.0.0.1", 50000, 0, 0), True),
+        (("192.168.1.20", 50000), False),
+        (("10.0.0.5", 50000), False),
+        (("fe80::1%eth0", 50000, 0, 2), False),
+        (("::ffff:192.168.1.20", 50000, 0, 0), False),
+        ("not an address", False),
+    ],
+)
+def test_only_a_loopback_peer_counts_as_this_machine(peer: Any, loopback: bool) -> None:
+    assert is_loopback_peer(peer) is loopback
+
+
+def test_a_management_request_from_another_machine_is_refused_whatever_the_host(
+    local: Local,
+) -> None:
+    with local.connect() as client:
+        (connection_id,) = local.server.connection_ids()
+        ours, theirs = socket.socketpair()
+        # The server's side of a connection whose peer is another machine on the network.
+        serving = threading.Thread(
+            target=local.server._serve_management, args=(theirs, ("192.168.1.20", 50000))
+        )
+        serving.start()
+        request = f"POST /live/@connections/{connection_id} HTTP/1.1\r\n"
+        ours.sendall(
+            request.encode() + b"Host: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"
+        )
+        response = http.client.HTTPResponse(ours)
+        response.begin()
+        body = json.loads(response.read())
+        serving.join(timeout=5)
+        ours.close()
+
+        assert response.status == 403
+        assert response.getheader("x-amzn-ErrorType") == "AccessDeniedException"
+        assert "this machine only" in body["message"]
+        with pytest.raises(TimeoutError):
+            client.recv(timeout=0.3)  # nothing was posted
+        assert local.server.connection_ids() == [connection_id]
 
 
 def test_a_message_over_128_kb_is_refused_with_payload_too_large(local: Local) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -53,11 +54,18 @@ class Sockets:
         self.posted[params["ConnectionId"]].append(json.loads(params["Data"]))
 
     def expect(self, *outcomes: str) -> None:
-        """The answers of the next posts, in order: "ok", or "gone" (410 GoneException)."""
+        """The answers of the next posts, in order: "ok", "gone" (410 GoneException),
+        "throttled" (429 LimitExceededException) or "unavailable" (a 500)."""
+        errors = {
+            "gone": ("GoneException", 410),
+            "throttled": ("LimitExceededException", 429),
+            "unavailable": ("InternalServerError", 500),
+        }
         for outcome in outcomes:
-            if outcome == "gone":
+            if outcome in errors:
+                code, status = errors[outcome]
                 self.stubber.add_client_error(
-                    "post_to_connection", service_error_code="GoneException", http_status_code=410
+                    "post_to_connection", service_error_code=code, http_status_code=status
                 )
             else:
                 self.stubber.add_response("post_to_connection", {})
@@ -112,7 +120,9 @@ class Live:
         self.stack = stack
         self.sockets = Sockets()
         self.streams = Streams(stack)
-        self.connections = ConnectionRepository(world.client, stack.table_name("ConnectionsTable"))
+        self.connections = ConnectionRepository(
+            world.client, stack.table_name("ConnectionsTable"), lambda: world.now
+        )
         self.posting = ManagementApi(lambda: self.sockets.client)
         self.routes = Connections(self.connections, self.posting, lambda: world.now)
         self.history = HistoryRepository(world.client, stack.table_name("StandingHistoryTable"))
@@ -137,8 +147,14 @@ class Live:
     def writer(self) -> HistoryWriter:
         return HistoryWriter(self.history, lambda: self.world.now)
 
-    def connect(self, connection_id: str, user_id: str, *groups: str) -> Connection:
+    def connect(
+        self, connection_id: str, user_id: str, *groups: str, token_exp: datetime | None = None
+    ) -> Connection:
+        """Connects as the REQUEST authorizer lets a token in; its exp, when given, as the
+        authorizer's context carries it."""
         authorizer = {"principalId": user_id, "sub": user_id, "groups": " ".join(groups)}
+        if token_exp is not None:
+            authorizer["exp"] = str(int(token_exp.timestamp()))
         return self.routes.connect(connection_id, authorizer)
 
     def stored(self, connection_id: str) -> dict[str, Any] | None:

@@ -5,6 +5,7 @@ customer never reaches a driver; a released block finds its drivers by query, ne
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from flexfleet.dynamodb.streams import StreamRecord
 from flexfleet.ratings.model import DecisionSubmission, DisputeSubmission
 from flexfleet.realtime import config
+from flexfleet.realtime.model import Connection
 from flexfleet.standing.review import ReviewDecisionRequest
 from flexfleet.tiers import Tier
 from infra.local_runtime.stack import Stack
@@ -122,6 +124,48 @@ def test_a_gone_connection_is_removed_and_the_users_others_still_get_the_message
     assert live.stored("d1-b-open") is not None
     assert live.sockets.types("d1-b-open") == ["rating.created", "rating.created"]
     assert (notifier.outcome.pushed, notifier.outcome.gone) == (2, 1)
+
+
+def test_a_connection_whose_token_has_expired_is_pushed_nothing_before_ttl_deletes_it(
+    world: World, live: Live
+) -> None:
+    live.connect("d1-old-token", "d-1", "driver", token_exp=world.now + timedelta(minutes=30))
+    live.connect("d1-fresh-token", "d-1", "driver", token_exp=world.now + timedelta(hours=1))
+    world.now += timedelta(minutes=31)
+    deliver_and_rate(world, 1, 5)
+    live.sockets.expect("ok")
+
+    live.notify("RatingsTable")
+
+    live.sockets.done()
+    assert live.sockets.types("d1-fresh-token") == ["rating.created"]
+    assert live.sockets.frames("d1-old-token") == []
+    assert live.stored("d1-old-token") is not None  # DynamoDB's TTL deletes it in its own time
+
+
+def test_a_user_over_the_cap_by_a_race_is_pushed_on_their_newest_connections_alone(
+    world: World, live: Live
+) -> None:
+    """Two $connects at once can both pass the count; the notifier bounds its posts itself."""
+    for n in range(12):  # written as racing $connects would, past the count
+        at = world.now + timedelta(seconds=n)
+        live.connections.add(
+            Connection(
+                connection_id=f"d1-{n:02}",
+                user_id="d-1",
+                groups=frozenset({"driver"}),
+                connected_at=at,
+                expires_at=at + timedelta(hours=1),
+            )
+        )
+    world.now += timedelta(minutes=1)
+    deliver_and_rate(world, 1, 5)
+    live.sockets.expect(*["ok"] * config.MAX_CONNECTIONS_PER_USER)
+
+    live.notify("RatingsTable")
+
+    live.sockets.done()
+    assert sorted(live.sockets.posted) == [f"d1-{n:02}" for n in range(2, 12)]
 
 
 def test_a_connection_opened_without_the_driver_role_gets_no_driver_message(
@@ -251,6 +295,13 @@ def released_to(live: Live, *connections: str) -> dict[str, list[str]]:
     return {c: [f["data"]["blockId"] for f in live.sockets.frames(c)] for c in connections}
 
 
+def reconnect(live: Live, *drivers: str) -> None:
+    """Each driver connected again, as the dashboard does once its connection's two hours are up
+    (the same ids, so that each driver's frames stay under one)."""
+    for name in drivers:
+        live.connect(name, name, "driver")
+
+
 def test_a_released_block_reaches_each_driver_of_the_tiers_it_reaches_who_prefers_the_mall(
     world: World, live: Live
 ) -> None:
@@ -276,9 +327,11 @@ def test_a_released_block_reaches_each_driver_of_the_tiers_it_reaches_who_prefer
     live.notify("BlocksTable")  # published: Fantastic
     at_publication = released_to(live, *everyone)
     world.now += timedelta(hours=2, minutes=1)
+    reconnect(live, *everyone)
     world.block_jobs.release()
     live.notify("BlocksTable")  # Great
     world.now += timedelta(hours=7)
+    reconnect(live, *everyone)
     world.block_jobs.release()
     live.notify("BlocksTable")  # Fair and At Risk: but no premium block for At Risk
 
@@ -342,9 +395,12 @@ def test_a_record_of_a_table_the_notifier_does_not_read_fails(live: Live, aws: S
 
 
 # --------------------------------------------------------------------- the function itself
-def test_the_notifier_function_pushes_a_batch_and_reports_no_failure(
-    world: World, live: Live, aws: Stack, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def notifier_function(
+    world: World, live: Live, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[dict[str, Any]], Any]]:
+    """NotifierFunction's handler, built by the composition as in Lambda, over the world's tables
+    and the stubbed management API."""
     from flexfleet import composition
     from functions.notifier import app as notifier_app
     from tests.factories import lambda_context
@@ -353,19 +409,52 @@ def test_the_notifier_function_pushes_a_batch_and_reports_no_failure(
         "WEBSOCKET_ENDPOINT", "wss://abc123.execute-api.us-east-1.amazonaws.com/live"
     )
     monkeypatch.setattr(composition, "management_api_client", lambda url: live.sockets.client)
-    cached = (composition.dynamodb, composition.clock, composition.management_api)
+    # The world's time: the connections were opened on it, and expire on it.
+    monkeypatch.setattr(composition, "clock", lambda: lambda: world.now)
+    cached = (composition.dynamodb, composition.management_api)
     for provider in cached:
         provider.cache_clear()
+    yield lambda event: notifier_app.lambda_handler(event, lambda_context())
+    for provider in cached:
+        provider.cache_clear()
+
+
+def test_the_notifier_function_pushes_a_batch_and_reports_no_failure(
+    world: World, live: Live, notifier_function: Callable[[dict[str, Any]], Any]
+) -> None:
     live.connect("d1-phone", "d-1", "driver")
     deliver_and_rate(world, 1, 5)
     deliver_and_rate(world, 2, 4)
     live.sockets.expect("ok", "ok")
 
-    try:
-        outcome = notifier_app.lambda_handler(live.streams.new("RatingsTable"), lambda_context())
-    finally:
-        for provider in cached:
-            provider.cache_clear()
+    outcome = notifier_function(live.streams.new("RatingsTable"))
 
     assert outcome == {"batchItemFailures": []}
     assert live.sockets.types("d1-phone") == ["rating.created", "rating.created"]
+
+
+@pytest.mark.parametrize("failure", ["throttled", "unavailable"])
+def test_a_push_that_fails_but_for_a_gone_connection_fails_its_record_alone(
+    world: World, live: Live, notifier_function: Callable[[dict[str, Any]], Any], failure: str
+) -> None:
+    """A throttle or a 5xx fails the record, to be retried; a 410 is no failure: the connection
+    is removed, and the batch's other records are pushed all the same."""
+    live.connect("d1-phone", "d-1", "driver")
+    live.connect("d2-a-closed", "d-2", "driver")
+    live.connect("d2-b-open", "d-2", "driver")
+    live.connect("d3-phone", "d-3", "driver")
+    for n, driver_id in enumerate(("d-1", "d-2", "d-3"), start=1):
+        deliver_and_rate(world, n, 5, driver_id=driver_id)
+    event = live.streams.new("RatingsTable")
+    sequence = [r["dynamodb"]["SequenceNumber"] for r in event["Records"]]
+    assert len(sequence) == 3  # one record a rating, in the order rated
+    live.sockets.expect(failure, "gone", "ok", "ok")  # d1-phone; d2-a, d2-b; d3-phone
+
+    outcome = notifier_function(event)
+
+    live.sockets.done()
+    assert outcome == {"batchItemFailures": [{"itemIdentifier": sequence[0]}]}
+    assert live.stored("d2-a-closed") is None
+    assert live.stored("d1-phone") is not None  # a throttle is no sign the connection is gone
+    assert live.sockets.types("d2-b-open") == ["rating.created"]
+    assert live.sockets.types("d3-phone") == ["rating.created"]

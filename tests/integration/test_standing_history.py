@@ -15,6 +15,7 @@ from flexfleet import composition
 from flexfleet.dynamodb.streams import StreamRecord
 from flexfleet.errors import Forbidden, NotFound
 from flexfleet.identity import Caller
+from flexfleet.standing import config as standing_config
 from flexfleet.standing.service import StandingService
 from functions.standing_api import app as standing_api
 from functions.standing_history import app as standing_history
@@ -143,6 +144,25 @@ def test_the_window_leaves_out_points_older_than_the_days_asked_for(
     assert [p.tier for p in history.history(DRIVER, "d-1", 5).points] == ["Fair"]
 
 
+def test_a_window_with_more_points_than_a_read_returns_says_it_left_the_oldest_out(
+    world: World, live: Live, aws: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rate_and_recompute(world, aws, 1, 5)
+    world.now += timedelta(days=10)
+    rate_and_recompute(world, aws, 2, 1)
+    live.write_history()
+    history = service(world, live)
+
+    monkeypatch.setattr(standing_config, "HISTORY_MAX_POINTS", 2)
+    whole = history.history(DRIVER, "d-1", 30)
+    monkeypatch.setattr(standing_config, "HISTORY_MAX_POINTS", 1)
+    cut = history.history(DRIVER, "d-1", 30)
+
+    assert ([p.tier for p in whole.points], whole.truncated) == (["Great", "Fair"], False)
+    assert ([p.tier for p in cut.points], cut.truncated) == (["Fair"], True)
+    assert history.history(DRIVER, "d-1", 5).truncated is False  # the older one is outside
+
+
 # ------------------------------------------------------------------ the functions themselves
 @pytest.fixture
 def environment(aws: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -186,6 +206,7 @@ def test_the_history_function_writes_points_and_the_route_serves_them_oldest_fir
     assert response["statusCode"] == 200
     body = json.loads(response["body"])
     assert body["driverId"] == "d-1"
+    assert body["truncated"] is False
     assert [p["tier"] for p in body["points"]] == ["Great", "Fair"]
     assert set(body["points"][0]) == {"at", "tier", "components"}
     assert body["points"][0]["components"]["customerRating"] == "4.8095"

@@ -1,12 +1,13 @@
 """WebSocketFunction on moto, as API Gateway invokes it: $connect records the connection of the user
-the authorizer let in, with a TTL; $disconnect forgets it; $default answers a ping with a pong and
-anything else with an error frame that names the problem."""
+the authorizer let in, until its token's exp or two hours; $disconnect forgets it; $default
+answers a ping with a pong and anything else with an error frame that names the problem."""
 
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -48,6 +49,9 @@ def sockets(aws: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sockets]:
     assert set(endpoints) <= {ENDPOINT}
 
 
+AUTHORIZER = {"principalId": "d-1", "sub": "d-1", "groups": "driver ops"}
+
+
 def event(route: str, connection_id: str = "conn-1", **extra: Any) -> dict[str, Any]:
     """An event shaped as API Gateway sends a WebSocket route's integration."""
     context: dict[str, Any] = {
@@ -62,7 +66,7 @@ def event(route: str, connection_id: str = "conn-1", **extra: Any) -> dict[str, 
         "messageDirection": "IN",
     }
     if route == "$connect":
-        context["authorizer"] = {"principalId": "d-1", "sub": "d-1", "groups": "driver ops"}
+        context["authorizer"] = AUTHORIZER
     context.update(extra.pop("context", {}))
     return {"requestContext": context, "isBase64Encoded": False, **extra}
 
@@ -105,6 +109,92 @@ def test_the_connection_lives_exactly_as_long_as_api_gateway_keeps_one(
     assert item is not None
     connected = datetime.fromisoformat(item["connectedAt"]["S"].replace("Z", "+00:00"))
     assert int(item["expiresAt"]["N"]) - int(connected.timestamp()) == 2 * 3600
+
+
+def test_the_connection_ends_when_its_token_expires_if_that_comes_before_two_hours(
+    sockets: Sockets, aws: Stack
+) -> None:
+    token_exp = int(time.time()) + 1800
+    connecting = event("$connect", context={"authorizer": {**AUTHORIZER, "exp": str(token_exp)}})
+
+    assert invoke(connecting) == {"statusCode": 200}
+
+    item = stored(aws)
+    assert item is not None
+    assert item["expiresAt"] == {"N": str(token_exp)}
+
+
+@pytest.mark.parametrize("exp", [None, "", "soon", "nan", "inf", str(int(time.time()) + 86_400)])
+def test_a_token_expiry_missing_unreadable_or_later_leaves_the_two_hours(
+    exp: str | None, sockets: Sockets, aws: Stack
+) -> None:
+    authorizer = AUTHORIZER if exp is None else {**AUTHORIZER, "exp": exp}
+
+    assert invoke(event("$connect", context={"authorizer": authorizer})) == {"statusCode": 200}
+
+    item = stored(aws)
+    assert item is not None
+    connected = datetime.fromisoformat(item["connectedAt"]["S"].replace("Z", "+00:00"))
+    assert int(item["expiresAt"]["N"]) - int(connected.timestamp()) == 2 * 3600
+
+
+def test_a_connect_whose_token_has_expired_already_is_refused(sockets: Sockets, aws: Stack) -> None:
+    expired = {**AUTHORIZER, "exp": str(int(time.time()) - 1)}
+
+    assert invoke(event("$connect", context={"authorizer": expired})) == {"statusCode": 401}
+    assert stored(aws) is None
+
+
+def test_a_connection_past_its_expiry_is_not_among_the_users(sockets: Sockets, aws: Stack) -> None:
+    now = time.time()
+    for connection_id, exp in (("conn-1", now + 60), ("conn-2", now + 1800)):
+        authorizer = {**AUTHORIZER, "exp": str(int(exp))}
+        invoke(event("$connect", connection_id, context={"authorizer": authorizer}))
+    table = aws.table_name("ConnectionsTable")
+
+    def found(at: float) -> list[str]:
+        moment = datetime.fromtimestamp(at, UTC)
+        repository = ConnectionRepository(composition.dynamodb(), table, lambda: moment)
+        return [c.connection_id for c in repository.of_user("d-1")]
+
+    assert found(now) == ["conn-1", "conn-2"]
+    assert found(now + 120) == ["conn-2"]
+    assert found(now + 3600) == []
+
+
+def test_a_users_connection_past_the_cap_is_refused_429_and_recorded_nowhere(
+    sockets: Sockets, aws: Stack
+) -> None:
+    for n in range(10):
+        assert invoke(event("$connect", f"conn-{n}")) == {"statusCode": 200}
+
+    assert invoke(event("$connect", "conn-10")) == {"statusCode": 429}
+    assert stored(aws, "conn-10") is None
+    other = {**AUTHORIZER, "principalId": "d-2", "sub": "d-2"}
+    assert invoke(event("$connect", "d2-conn", context={"authorizer": other})) == {
+        "statusCode": 200
+    }
+    invoke(event("$disconnect", "conn-3"))
+    assert invoke(event("$connect", "conn-11")) == {"statusCode": 200}
+
+
+def test_expired_connections_that_ttl_has_not_deleted_yet_do_not_count_toward_the_cap(
+    sockets: Sockets, aws: Stack
+) -> None:
+    past = int(time.time()) - 60
+    for n in range(10):
+        boto3.client("dynamodb").put_item(
+            TableName=aws.table_name("ConnectionsTable"),
+            Item={
+                "connectionId": {"S": f"old-{n}"},
+                "userId": {"S": "d-1"},
+                "groups": {"L": [{"S": "driver"}]},
+                "connectedAt": {"S": "2026-01-01T00:00:00Z"},
+                "expiresAt": {"N": str(past)},
+            },
+        )
+
+    assert invoke(event("$connect")) == {"statusCode": 200}
 
 
 def test_the_user_is_findable_by_the_by_user_index(sockets: Sockets, aws: Stack) -> None:
@@ -150,6 +240,7 @@ def test_a_ping_gets_a_pong_on_its_own_connection(sockets: Sockets, aws: Stack) 
     [
         ('{"action":"subscribe"}', "unknown_action", "'subscribe'"),
         ("hello", "not_json", "JSON object"),
+        ("[" * 3000, "too_deep", "nests too deep"),
         ("[1, 2]", "no_action", '"action"'),
         ('{"action": 7}', "no_action", '"action"'),
         ("", "empty_message", "JSON object"),

@@ -40,4 +40,5 @@ def test_the_standing_history_documents_its_window_of_days_and_its_points() -> N
     assert (days["schema"]["minimum"], days["schema"]["maximum"]) == (1, 365)
     assert days["schema"]["default"] == 30
     assert set(point["required"]) == {"at", "tier", "components"}
-    assert set(schema("StandingHistory")["required"]) == {"driverId", "points"}
+    assert set(schema("StandingHistory")["required"]) == {"driverId", "points", "truncated"}
+    assert "left out" in schema("StandingHistory")["properties"]["truncated"]["description"]

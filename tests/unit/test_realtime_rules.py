@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from flexfleet.blocks.model import Block
+from flexfleet.realtime import config
 from flexfleet.realtime.management_api import endpoint_url
 from flexfleet.realtime.model import MessageType, message, message_id
 from flexfleet.realtime.notices import release_notices, released_tiers
@@ -59,6 +60,19 @@ def test_a_websocket_endpoint_that_is_no_websocket_url_is_refused() -> None:
 def test_a_ping_is_answered_with_a_pong_whatever_else_it_holds() -> None:
     assert answer_to('{"action":"ping"}') == PONG == {"type": "pong"}
     assert answer_to('{"action": "ping", "at": 1}') == PONG
+
+
+@pytest.mark.parametrize("body", ["[" * 3000, '{"":' * 1000, "[" * 2000 + "]" * 2000])
+def test_a_message_nested_too_deep_to_parse_gets_an_error_frame_not_an_exception(
+    body: str,
+) -> None:
+    assert len(body.encode()) <= config.MAX_CLIENT_MESSAGE_BYTES
+
+    answer = answer_to(body)
+
+    assert answer["type"] == "error"
+    assert answer["code"] == "too_deep"
+    assert "nests too deep" in answer["message"]
 
 
 def block(**changes: Any) -> Block:

@@ -108,6 +108,25 @@ def test_the_functions_that_push_reach_the_stage_they_post_to_and_only_it(
     assert "Policies" not in template.function("WebSocketAuthorizerFunction").properties
 
 
+def test_connect_may_count_the_users_connections_on_by_user_and_nothing_wider(
+    template: Template,
+) -> None:
+    tables = [s for s in statements(template, "WebSocketFunction") if "dynamodb" in str(s)]
+
+    assert tables == [
+        {
+            "Effect": "Allow",
+            "Action": ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+            "Resource": {"Fn::GetAtt": ["ConnectionsTable", "Arn"]},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "dynamodb:Query",
+            "Resource": {"Fn::Sub": "${ConnectionsTable.Arn}/index/byUser"},
+        },
+    ]
+
+
 def test_the_notifier_reads_each_stream_whose_changes_it_pushes(template: Template) -> None:
     streams = {
         event.properties["Stream"]["Fn::GetAtt"][0]
@@ -123,6 +142,21 @@ def test_the_notifier_reads_each_stream_whose_changes_it_pushes(template: Templa
         "InstantOffersTable",
         "OrdersTable",
     }
+
+
+def test_the_notifier_starts_at_the_latest_record_and_the_standing_history_at_the_oldest(
+    template: Template,
+) -> None:
+    """A push of the past is worthless, and a backlog older than MaximumRecordAgeInSeconds on
+    the first deploy would all go to StreamFailureQueue; the history must lose no point."""
+    notified = [e for e in template.function("NotifierFunction").events if e.type == "DynamoDB"]
+    (history,) = [
+        e for e in template.function("StandingHistoryFunction").events if e.type == "DynamoDB"
+    ]
+
+    assert notified
+    assert {e.properties["StartingPosition"] for e in notified} == {"LATEST"}
+    assert history.properties["StartingPosition"] == "TRIM_HORIZON"
 
 
 def test_no_stream_has_more_than_two_readers(template: Template) -> None:

@@ -98,14 +98,15 @@ def effect(answer: dict[str, Any]) -> str:
     return str(statement["Effect"])
 
 
-def test_a_good_token_is_allowed_with_its_sub_and_groups_as_strings(
+def test_a_good_token_is_allowed_with_its_sub_groups_and_expiry_as_strings(
     key: rsa.RSAPrivateKey, fetches: list[str]
 ) -> None:
-    answer = authorize(token(key, **{"cognito:groups": ["driver", "ops"]}))
+    expires = int(time.time()) + 1800
+    answer = authorize(token(key, exp=expires + 0.75, **{"cognito:groups": ["driver", "ops"]}))
 
     assert effect(answer) == "Allow"
     assert answer["principalId"] == "d-1"
-    assert answer["context"] == {"sub": "d-1", "groups": "driver ops"}
+    assert answer["context"] == {"sub": "d-1", "groups": "driver ops", "exp": str(expires)}
     assert fetches == [JWKS_URL]
 
 

@@ -98,6 +98,7 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], HTTPStatus] = {
     PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     UnsupportedMediaType: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     errors.Unprocessable: HTTPStatus.UNPROCESSABLE_ENTITY,
+    errors.TooManyConnections: HTTPStatus.TOO_MANY_REQUESTS,
 }
 
 

@@ -54,10 +54,13 @@ def message(
 
 
 class Connection(BaseModel):
-    """A live WebSocket connection of one user, as ConnectionsTable keeps it."""
+    """A live WebSocket connection of one user, as ConnectionsTable keeps it: pushed to until
+    `expires_at`, when its token expires or API Gateway closes it, whichever is first."""
 
     model_config = ConfigDict(frozen=True)
 
     connection_id: str
     user_id: str
     groups: frozenset[str]
+    connected_at: datetime
+    expires_at: datetime

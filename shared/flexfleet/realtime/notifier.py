@@ -3,8 +3,10 @@ may see it.
 
 Per stream record: its images read with their features' readers (sources.py), the notices they
 make (notices.py), the drivers a released block reaches found by query (never a Scan), then each
-recipient's connections (one query on byUser, kept for the batch) that were opened with a role
-the notice needs, and one post per connection and message. A connection gone (410) is deleted.
+recipient's unexpired connections (one query on byUser, kept for the batch; the newest
+MAX_CONNECTIONS_PER_USER of them) that were opened with a role the notice needs, and one post
+per connection and message. A connection gone (410)
+is deleted.
 
 A message's id comes from the record's eventID and the type, so a record delivered again, after
 a failure or a retry, pushes the same ids, which clients drop. A record whose pushes fail for
@@ -70,6 +72,14 @@ class _Batch:
 
     connections: dict[str, list[Connection]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def newest(connections: list[Connection], most: int) -> list[Connection]:
+    """The `most` newest connections, oldest first. $connect refuses a user's connection past the
+    cap, but two at once can both pass its count: posting to each connection one after another,
+    a user with many would hold the record, and the batch, past the function's timeout."""
+    ordered = sorted(connections, key=lambda c: (c.connected_at, c.connection_id))
+    return ordered[-most:] if most > 0 else []
 
 
 class Notifier:
@@ -173,7 +183,7 @@ class Notifier:
         with self._batch.lock:
             known = self._batch.connections.get(user)
         if known is None:
-            known = self._connections.of_user(user)
+            known = newest(self._connections.of_user(user), config.MAX_CONNECTIONS_PER_USER)
             with self._batch.lock:
                 self._batch.connections[user] = known
         return list(known)

@@ -8,12 +8,16 @@ access token carries it), `exp`, `nbf` and `iat` against our clock (which the lo
 move; each a finite number), and then, as the HTTP routes require of every caller, at least one of
 the application's roles in `cognito:groups`. A refusal is a TokenRefused with the reason, which the
 authorizer logs and answers with Deny: never an exception out of the function.
+
+An allowed token's `exp` travels on in the authorizer's context: a connection may last two hours
+and a token one, so $connect ends the connection's life when its token's ends.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import jwt
@@ -26,6 +30,15 @@ RSA_ALGORITHMS = ("RS256", "RS384", "RS512")
 
 class TokenRefused(Exception):
     """A token the authorizer refuses; the message says why (it is logged, never sent)."""
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A token the authorizer lets connect: whom it names, and its `exp` (epoch seconds), after
+    which the connection it opens is no longer that caller's to be pushed to."""
+
+    caller: Caller
+    expires: float
 
 
 class SigningKeys(Protocol):
@@ -44,8 +57,12 @@ class TokenVerifier:
         self._clock = clock
 
     def caller(self, token: str | None) -> Caller:
-        """The caller a token names; TokenRefused for any token API Gateway would refuse, or
-        one that holds none of the application's roles."""
+        """The caller a token names; TokenRefused as verify() refuses."""
+        return self.verify(token).caller
+
+    def verify(self, token: str | None) -> Verified:
+        """The caller a token names and when it expires; TokenRefused for any token API Gateway
+        would refuse, or one that holds none of the application's roles."""
         if not token:
             raise TokenRefused("no token")
         try:
@@ -63,11 +80,11 @@ class TokenVerifier:
             raise TokenRefused(f"no key of the issuer signed the token: {exc}") from exc
         claims = self._claims(token, key)
         self._check_audience(claims)
-        self._check_times(claims)
+        expires = self._check_times(claims)
         caller = Caller(sub=str(claims["sub"]), groups=parse_groups(claims.get("cognito:groups")))
         if not caller.roles:
             raise TokenRefused("the token's cognito:groups holds none of the application's roles")
-        return caller
+        return Verified(caller, expires)
 
     def _claims(self, token: str, key: jwt.PyJWK) -> dict[str, Any]:
         try:
@@ -101,13 +118,15 @@ class TokenVerifier:
         if self._audience not in {a for a in audiences if isinstance(a, str)}:
             raise TokenRefused("the token does not have a valid audience")
 
-    def _check_times(self, claims: Mapping[str, Any]) -> None:
+    def _check_times(self, claims: Mapping[str, Any]) -> float:
+        """The token's exp, once exp, nbf and iat are checked against our clock."""
         now = self._clock().timestamp()
         expires, not_before, issued = (_numeric_date(claims, n) for n in ("exp", "nbf", "iat"))
         if expires is None or expires <= now:
             raise TokenRefused("the token has expired")
         if (not_before is not None and not_before > now) or (issued is not None and issued > now):
             raise TokenRefused("the token is not valid yet")
+        return expires
 
 
 def _numeric_date(claims: Mapping[str, Any], name: str) -> float | None:
@@ -122,13 +141,20 @@ def _numeric_date(claims: Mapping[str, Any], name: str) -> float | None:
     return float(value)
 
 
-def allow(caller: Caller, method_arn: str) -> dict[str, Any]:
+def allow(verified: Verified, method_arn: str) -> dict[str, Any]:
     """The REQUEST authorizer's answer for a caller it lets connect: the IAM policy, and a context
-    of strings that the $connect event carries as requestContext.authorizer."""
+    of strings that the $connect event carries as requestContext.authorizer: the caller's sub and
+    groups, and the token's exp in whole epoch seconds (rounded down: never later than the
+    token's)."""
+    caller = verified.caller
     return {
         "principalId": caller.sub,
         "policyDocument": _policy("Allow", method_arn),
-        "context": {"sub": caller.sub, "groups": " ".join(sorted(caller.groups))},
+        "context": {
+            "sub": caller.sub,
+            "groups": " ".join(sorted(caller.groups)),
+            "exp": str(math.floor(verified.expires)),
+        },
     }
 
 

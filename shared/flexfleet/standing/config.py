@@ -87,7 +87,8 @@ REVIEW_WARNING_NOTICE = timedelta(days=14)
 # A point is kept for each change of the tier or of a component's value. The chart reads the
 # last HISTORY_DEFAULT_DAYS days unless asked for up to HISTORY_MAX_DAYS; points are purged
 # after HISTORY_RETENTION (a year of chart, and a month to spare). A driver rated many times a
-# day makes many points: a read returns the newest HISTORY_MAX_POINTS of its window.
+# day makes many points: a read returns the newest HISTORY_MAX_POINTS of its window, and says
+# (`truncated`) when it left older ones out.
 HISTORY_DEFAULT_DAYS = 30
 HISTORY_MAX_DAYS = 365
 HISTORY_RETENTION = timedelta(days=400)

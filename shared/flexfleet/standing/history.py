@@ -52,6 +52,12 @@ class StoredPoint(HistoryPoint):
 class StandingHistory(ApiModel):
     driver_id: Identifier
     points: list[HistoryPoint] = Field(description="oldest first")
+    # Said, not left to guess: a chart that starts late would otherwise read as a driver with
+    # no history before it.
+    truncated: bool = Field(
+        description=f"true when the window holds more than {config.HISTORY_MAX_POINTS} points "
+        "and its older ones were left out: `points` then starts later than the window"
+    )
 
 
 # What a standing item holds once a recompute has written it; an item with none of these (a

@@ -89,14 +89,18 @@ class StandingService:
 
     def history(self, caller: Caller, driver_id: str, days: int) -> StandingHistory:
         """The driver's points of the last `days` days, oldest first (at most the newest
-        HISTORY_MAX_POINTS of them). A driver with no point yet has an empty history."""
+        HISTORY_MAX_POINTS of them, one more read to know whether older ones were left out: then
+        `truncated`). A driver with no point yet has an empty history."""
         self._readable_by(caller, driver_id)
         if self._history is None:
             raise RuntimeError("this StandingService was built without the standing history")
         since = iso(self._clock() - timedelta(days=days))
-        newest_first = self._history.newest_since(driver_id, since, config.HISTORY_MAX_POINTS)
-        points = unreadable.read_all(chart_point, reversed(newest_first))
-        return StandingHistory(driver_id=driver_id, points=points)
+        limit = config.HISTORY_MAX_POINTS
+        newest_first = self._history.newest_since(driver_id, since, limit + 1)
+        points = unreadable.read_all(chart_point, reversed(newest_first[:limit]))
+        return StandingHistory(
+            driver_id=driver_id, points=points, truncated=len(newest_first) > limit
+        )
 
     def review_queue(self, caller: Caller) -> ReviewQueue:
         """Drivers At Risk, with evidence, warned at least 14 days ago: from the warnings index."""

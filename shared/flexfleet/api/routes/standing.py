@@ -46,7 +46,8 @@ def driver_standing(
     description=(
         f"The last `days` days (default {config.HISTORY_DEFAULT_DAYS}, at most "
         f"{config.HISTORY_MAX_DAYS}); when a window holds more than "
-        f"{config.HISTORY_MAX_POINTS} points, its newest {config.HISTORY_MAX_POINTS}. A driver "
+        f"{config.HISTORY_MAX_POINTS} points, its newest {config.HISTORY_MAX_POINTS} and "
+        "`truncated` true. A driver "
         "reads their own, ops anyone's."
     ),
     tags=["standing"],
