@@ -1,8 +1,6 @@
-"""The WebSocket API's routes: $connect records the connection of the user the authorizer let in
-(or refuses it, 429, when the user has as many connections as one may have: API Gateway then
-refuses the handshake with that status), $disconnect forgets it, and $default answers a client's
-message ({"action": "ping"} gets {"type": "pong"}; anything else an error frame naming the
-problem, never a stack trace)."""
+"""The WebSocket API's routes: $connect records the user the authorizer let in (429, refusing the
+handshake, past the connections one user may hold), $disconnect forgets it, and $default answers
+a message: a pong to {"action": "ping"}, else an error frame naming the problem, never a trace."""
 
 from __future__ import annotations
 
