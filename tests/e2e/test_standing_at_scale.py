@@ -85,7 +85,10 @@ def test_1000_concurrent_ratings_with_resubmits_store_1000_and_standing_matches_
     assert statuses.count(201) == 1000
     assert sorted(set(statuses)) in ([201, 409], [201])
     assert statuses.count(409) == len(resubmits)
-    assert app.runtime.drain(timeout=120)
+    # Up to 5 minutes: the three readers of these streams (standing, its history, the notifier)
+    # share moto's one lock, and a busy shared machine slows them several times over. This test
+    # is about what is counted; how fast is make bench's stream figure.
+    assert app.runtime.drain(timeout=300)
     pages = (
         app.aws("dynamodb")
         .get_paginator("scan")
@@ -176,7 +179,7 @@ def test_a_poison_record_among_100_fails_alone_and_the_shard_moves_on(app: Api) 
                 ]
             }
         )
-    assert app.runtime.drain(timeout=60)
+    assert app.runtime.drain(timeout=180)  # as above: a busy machine slows the streams
 
     standing_of = {
         n: dynamodb.get_item(
