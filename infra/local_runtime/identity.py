@@ -299,6 +299,7 @@ _PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in to FlexFleet (local)</title>
+<link rel="icon" href="data:,">
 <style>
   body {{ font: 16px/1.5 system-ui, sans-serif; margin: 0; padding: 1rem; color: #111; }}
   main {{ max-width: 26rem; margin: 2rem auto; }}
@@ -336,7 +337,7 @@ _PAGE = """<!doctype html>
 _ERROR_PAGE = """<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign-in error</title></head>
+<title>Sign-in error</title><link rel="icon" href="data:,"></head>
 <body><main><h1>Sign-in error</h1>
 <p role="alert"><strong>{error}</strong>: {description}</p></main></body>
 </html>
@@ -351,7 +352,9 @@ def sign_in_page(
         for k, v in params.items()
         if k not in ("role", "sub")
     )
-    chosen = params.get("role", roles[0] if roles else "")
+    # Driver first when the pool has it: the dashboard behind this page is for drivers and ops.
+    default = "driver" if "driver" in roles else (roles[0] if roles else "")
+    chosen = params.get("role", default)
     radios = "\n".join(
         f'<label><input type="radio" name="role" value="{html.escape(r)}"'
         f"{' checked' if r == chosen else ''} required> {html.escape(r.capitalize())}</label>"

@@ -94,7 +94,9 @@ def test_a_rating_posted_elsewhere_appears_live_within_2_s_and_the_driver_respon
     item.get_by_text("Respond", exact=True).click()
     # An empty response is the API's 422, shown in words that name the field.
     item.get_by_role("button", name="Send response").click()
-    expect(item.get_by_role("alert")).to_have_text(re.compile(r"^⚠?\s*Text: .+character"))
+    expect(item.get_by_role("alert")).to_have_text(
+        re.compile(r"^⚠?\s*Your public response: .+character")
+    )
     item.get_by_label("Your public response").fill("Sorry, the front gate was locked.")
     item.get_by_role("button", name="Send response").click()
     expect(pages.rating(page, delivery_id).locator(".response")).to_have_text(

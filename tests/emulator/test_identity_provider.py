@@ -6,6 +6,7 @@ import base64
 import hashlib
 import http.client
 import json
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -143,6 +144,18 @@ def test_the_sign_in_page_offers_the_pools_groups_with_labels(provider: Provider
     assert '<label for="sub">User id</label>' in page
     assert "<legend>Role</legend>" in page
     assert 'name="code_challenge"' in page  # the request rides along in the form
+
+
+def test_the_sign_in_page_picks_driver_first_and_names_an_icon_so_no_favicon_is_fetched(
+    provider: Provider,
+) -> None:
+    query = urlencode(provider.authorize_params(verifier()))
+
+    page = provider.request("GET", f"/oauth2/authorize?{query}").body.decode()
+
+    checked = re.findall(r'<input type="radio" name="role" value="(\w+)" checked', page)
+    assert checked == ["driver"]  # not the pool's first group, customer
+    assert '<link rel="icon" href="data:,">' in page
 
 
 def test_code_and_pkce_give_a_cognito_shaped_id_token_the_api_accepts(provider: Provider) -> None:

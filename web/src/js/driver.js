@@ -6,7 +6,7 @@ import { h, fill, uid, announce } from "./dom.js";
 import {
   COMPONENTS, DISPUTE_REASONS, componentLabel, dollars, inZone, starGlyphs, tierClass, timeInZone, when, words,
 } from "./format.js";
-import { Panel, act, empty, errorLine } from "./panel.js";
+import { Panel, act, empty, errorLine, fieldLabel } from "./panel.js";
 import { StandingChart, historyPoints } from "./standing-chart.js";
 
 const EARNINGS_DAYS = 30;
@@ -175,14 +175,15 @@ export function driverView({ api, driverId, malls }) {
     const error = errorLine();
     const textarea = h("textarea", { id: fieldId, name: "text", rows: "2", maxlength: "1000", required: true }, r.response ? r.response.text : "");
     const submit = h("button", { type: "submit" }, r.response ? "Save response" : "Send response");
+    const label = "Your public response";
     const form = h("form", { class: "stack", novalidate: true },
-      h("label", { for: fieldId }, "Your public response"), textarea, error, h("div", {}, submit));
+      fieldLabel(fieldId, label, { required: true }), textarea, error, h("div", {}, submit));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       let saved = null;
       const ok = await act(submit, error, async () => {
         saved = await api.put(`/ratings/${seg(r.ratingId)}/response`, { text: textarea.value });
-      });
+      }, { text: label });
       if (ok) {
         announce(`Response saved for the rating of delivery ${r.deliveryId}.`);
         replaceRating(saved, ".response-toggle");
@@ -196,19 +197,22 @@ export function driverView({ api, driverId, malls }) {
     const reasonId = uid("reason");
     const textId = uid("dispute-text");
     const error = errorLine();
-    const reason = h("select", { id: reasonId, name: "reason" },
+    // No reason is chosen for the driver: the first option is a prompt, and the API refuses it.
+    const reason = h("select", { id: reasonId, name: "reason", required: true },
+      h("option", { value: "" }, "Choose a reason"),
       Object.entries(DISPUTE_REASONS).map(([value, label]) => h("option", { value }, label)));
     const text = h("textarea", { id: textId, name: "text", rows: "2", maxlength: "1000", required: true });
     const submit = h("button", { type: "submit" }, "Send dispute");
+    const labels = { reason: "Reason", text: "What happened" };
     const form = h("form", { class: "stack", novalidate: true },
-      h("label", { for: reasonId }, "Reason"), reason,
-      h("label", { for: textId }, "What happened"), text, error, h("div", {}, submit));
+      fieldLabel(reasonId, labels.reason, { required: true }), reason,
+      fieldLabel(textId, labels.text, { required: true }), text, error, h("div", {}, submit));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       let dispute = null;
       const ok = await act(submit, error, async () => {
         dispute = await api.post(`/ratings/${seg(r.ratingId)}/dispute`, { reason: reason.value, text: text.value });
-      });
+      }, labels);
       if (ok) {
         announce(`Dispute sent for the rating of delivery ${r.deliveryId}.`);
         replaceRating({ ratingId: r.ratingId, dispute }, "h3");

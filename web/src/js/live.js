@@ -2,6 +2,9 @@
 // each push message on once, however often it is delivered.
 
 const BACKOFF_SECONDS = [1, 2, 4, 8, 15, 30];
+// A browser never sees why a handshake failed (401, or 429 at the per-user cap): after this many
+// tries in a row that never opened, the page stops trying and says so.
+const FAILURES_BEFORE_GIVING_UP = 5;
 const PING_EVERY_MS = 5 * 60 * 1000; // API Gateway closes a connection idle for 10 minutes
 const REMEMBERED_IDS = 500;
 
@@ -9,14 +12,14 @@ export class LiveConnection {
   /**
    * `url`: config.websocket. `token()`: the current ID token, or null once signed out or expired.
    * `onMessage(message)`: each message once. `onState(state, detail)`: "connecting", "open",
-   * "waiting" (detail: seconds to the next try) or "off". `onReopen()`: after a reconnect, when
-   * messages may have been missed meanwhile.
+   * "waiting" (detail: seconds to the next try), "unavailable" (it gave up) or "off".
+   * `onOpen()`: after each open, the first included: nothing sent before it reached the page.
    */
-  constructor(url, { token, onMessage, onState, onReopen }) {
-    Object.assign(this, { url, token, onMessage, onState, onReopen });
+  constructor(url, { token, onMessage, onState, onOpen }) {
+    Object.assign(this, { url, token, onMessage, onState, onOpen });
     this.socket = null;
     this.attempt = 0;
-    this.everOpened = false;
+    this.failures = 0; // tries in a row that never opened
     this.stopped = false;
     this.seen = new Set();
     this.timer = null;
@@ -46,11 +49,13 @@ export class LiveConnection {
     this.onState("connecting");
     const socket = new WebSocket(`${this.url}?token=${encodeURIComponent(token)}`);
     this.socket = socket;
+    let opened = false;
     socket.addEventListener("open", () => {
+      opened = true;
       this.attempt = 0;
+      this.failures = 0;
       this.onState("open");
-      if (this.everOpened && this.onReopen) this.onReopen();
-      this.everOpened = true;
+      if (this.onOpen) this.onOpen();
       clearInterval(this.pinger);
       this.pinger = setInterval(() => this.send({ action: "ping" }), PING_EVERY_MS);
     });
@@ -59,6 +64,12 @@ export class LiveConnection {
       clearInterval(this.pinger);
       if (this.socket !== socket || this.stopped) return;
       this.socket = null;
+      this.failures = opened ? 0 : this.failures + 1;
+      if (this.failures >= FAILURES_BEFORE_GIVING_UP) {
+        this.stopped = true;
+        this.onState("unavailable");
+        return;
+      }
       this.retry();
     });
   }

@@ -1,5 +1,5 @@
 // The dashboard's start: read /config.json, finish or offer sign-in, then show the caller's views
-// and keep them live over one WebSocket.
+// and keep a driver's live over one WebSocket (ops get no pushes: their panels load on Refresh).
 
 import { createApi, describeError } from "./api.js";
 import { beginSignIn, completeSignIn, currentSession, signOut } from "./auth.js";
@@ -20,8 +20,12 @@ const LIVE_WORDS = {
   connecting: () => "Live updates: connecting…",
   open: () => "Live updates: connected",
   waiting: (seconds) => `Live updates: reconnecting in ${seconds} s`,
+  unavailable: () => "Live updates unavailable: reload to try again",
+  manual: () => "Ops panels update when you press Refresh",
   off: () => "Live updates off",
 };
+// The first load waits for the socket to open (else a push sent meanwhile is lost), but no longer.
+const FIRST_LOAD_WAIT_MS = 2000;
 
 function showLiveState(state, detail) {
   const node = $("live-state");
@@ -71,8 +75,12 @@ async function start() {
   try {
     await completeSignIn(config.auth);
   } catch (error) {
-    showSignIn(config, describeError(error));
-    return;
+    // A return that fails to match (Back to the authorize page, signed in again) says nothing
+    // about a session this tab still holds: the URL is clean already, and that session stands.
+    if (!currentSession()) {
+      showSignIn(config, describeError(error));
+      return;
+    }
   }
   const session = currentSession();
   if (!session) {
@@ -101,6 +109,14 @@ async function start() {
   };
   $("loading").hidden = true;
 
+  if (roles.length === 0) {
+    $("live-state").hidden = true;
+    fill($("views"), h("h1", { class: "page-title" }, "FlexFleet dashboard"));
+    document.title = "FlexFleet dashboard";
+    notice(`This account's groups (${session.groups.join(", ") || "none"}) have no view here: the dashboard is for drivers and ops.`);
+    return;
+  }
+
   const malls = new Map();
   try {
     for (const mall of (await api.get("/malls")).malls) malls.set(mall.mallId, mall);
@@ -114,22 +130,37 @@ async function start() {
   const title = roles.length === 2 ? "Driver and ops dashboard" : roles[0] === "ops" ? "Ops dashboard" : "Driver dashboard";
   fill($("views"), h("h1", { class: "page-title" }, title), views.map((view) => view.element));
   document.title = `${title} · FlexFleet`;
-  if (views.length === 0) {
-    notice(`This account's groups (${session.groups.join(", ") || "none"}) have no view here: the dashboard is for drivers and ops.`);
+  sectionLinks(views);
+  const loadAll = () => views.forEach((view) => view.refresh());
+
+  // Only drivers get pushes: an ops-only page opens no socket, and says how its panels change.
+  if (!config.websocket || !roles.includes("driver")) {
+    showLiveState(roles.includes("driver") ? "off" : "manual");
+    loadAll();
     return;
   }
-  sectionLinks(views);
-  views.forEach((view) => view.refresh());
-
-  if (config.websocket) {
-    live = new LiveConnection(config.websocket, {
-      token: () => (currentSession() ? session.token : null),
-      onMessage: (message) => views.forEach((view) => view.handle(message)),
-      onState: showLiveState,
-      onReopen: () => views.forEach((view) => view.refresh()),
-    });
-    live.start();
-  }
+  let loaded = false;
+  const firstLoad = () => {
+    clearTimeout(fallback);
+    if (!loaded) loadAll();
+    loaded = true;
+  };
+  const fallback = setTimeout(firstLoad, FIRST_LOAD_WAIT_MS);
+  live = new LiveConnection(config.websocket, {
+    token: () => (currentSession() ? session.token : null),
+    onMessage: (message) => views.forEach((view) => view.handle(message)),
+    onState: (state, detail) => {
+      showLiveState(state, detail);
+      if (state === "waiting" || state === "unavailable") firstLoad(); // no socket to wait for
+    },
+    // Whatever was pushed before this open never reached the page: load afresh (the first time,
+    // this is the first load).
+    onOpen: () => {
+      if (loaded) loadAll();
+      else firstLoad();
+    },
+  });
+  live.start();
 }
 
 start();

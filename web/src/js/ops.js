@@ -1,12 +1,25 @@
 // The ops view: the review queue with its decisions, open disputes with uphold and reject, and
 // the orders dispatch could not assign, with why.
 
-import { seg } from "./api.js";
+import { ApiError, describeError, seg } from "./api.js";
 import { h, fill, uid, announce } from "./dom.js";
 import { DISPUTE_REASONS, REVIEW_DECISIONS, UNASSIGNED_REASONS, tierClass, when, words } from "./format.js";
-import { Panel, act, empty, errorLine } from "./panel.js";
+import { Panel, act, empty, errorLine, fieldLabel } from "./panel.js";
 
 const ORDER_PAGES = 5; // at most 5 pages of 100 placed orders per mall
+
+/** A 409: someone decided meanwhile, so the card shows what is no longer so. */
+const isConflict = (error) => error instanceof ApiError && error.status === 409;
+
+/**
+ * After a refused decision whose card is stale: the panel is loaded again (the card goes, or
+ * shows what is recorded now) and says why, at its heading.
+ */
+async function reloadAfterConflict(panel, conflict) {
+  await panel.load();
+  panel.tell(`${describeError(conflict)} The list has been loaded again.`);
+  panel.heading.focus();
+}
 
 export function opsView({ api, malls }) {
   const mallName = (id) => (malls.get(id) ? malls.get(id).name : id);
@@ -32,6 +45,7 @@ export function opsView({ api, malls }) {
     const decision = h("select", { id: decisionId, name: "decision" },
       Object.entries(REVIEW_DECISIONS).map(([value, label]) => h("option", { value }, label)));
     const note = h("textarea", { id: noteId, name: "note", rows: "2", required: true });
+    const noteLabel = "Note (the driver sees it)";
     const submit = h("button", { type: "submit" }, "Record decision");
     const weakest = Object.entries(s.components)
       .filter(([, c]) => c.tier === s.tier)
@@ -39,15 +53,24 @@ export function opsView({ api, malls }) {
       .join(", ");
     const form = h("form", { class: "stack", novalidate: true },
       h("label", { for: decisionId }, `Decision for ${s.driverId}`), decision,
-      h("label", { for: noteId }, "Note (the driver sees it)"), note, error, h("div", {}, submit));
+      fieldLabel(noteId, noteLabel, { required: true }), note, error, h("div", {}, submit));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const ok = await act(submit, error, () =>
-        api.post(`/drivers/${seg(s.driverId)}/review-decision`, { decision: decision.value, note: note.value }));
+      let conflict = null;
+      const ok = await act(submit, error, async () => {
+        try {
+          await api.post(`/drivers/${seg(s.driverId)}/review-decision`, { decision: decision.value, note: note.value });
+        } catch (refused) {
+          if (isConflict(refused)) conflict = refused;
+          throw refused;
+        }
+      }, { note: noteLabel, decision: `Decision for ${s.driverId}` });
       if (ok) {
         announce(`Decision recorded for ${s.driverId}: ${REVIEW_DECISIONS[decision.value]}.`);
         await queue.load();
         queue.heading.focus();
+      } else if (conflict) {
+        await reloadAfterConflict(queue, conflict);
       }
     });
     return h("li", { class: "card-item", "aria-labelledby": titleId, dataset: { driverId: s.driverId } },
@@ -90,6 +113,7 @@ export function opsView({ api, malls }) {
     const noteId = uid("dispute-note");
     const error = errorLine();
     const note = h("textarea", { id: noteId, name: "note", rows: "2", required: true });
+    const noteLabel = "Note for the driver";
     const decide = (decision) => {
       const button = h("button", {
         type: "button",
@@ -97,13 +121,22 @@ export function opsView({ api, malls }) {
         "aria-label": `${decision === "upheld" ? "Uphold" : "Reject"} the dispute of rating ${d.ratingId}`,
       }, decision === "upheld" ? "Uphold" : "Reject");
       button.addEventListener("click", async () => {
-        const ok = await act(button, error, () =>
-          api.post(`/disputes/${seg(d.disputeId)}/decision`, { decision, note: note.value }));
+        let conflict = null;
+        const ok = await act(button, error, async () => {
+          try {
+            await api.post(`/disputes/${seg(d.disputeId)}/decision`, { decision, note: note.value });
+          } catch (refused) {
+            if (isConflict(refused)) conflict = refused;
+            throw refused;
+          }
+        }, { note: noteLabel });
         if (ok) {
           announce(`Dispute of rating ${d.ratingId} ${decision}.`);
           item.remove();
           if (!disputeList.childElementCount && !disputesCursor) fill(disputes.body, empty("No open disputes."));
           disputes.heading.focus();
+        } else if (conflict) {
+          await reloadAfterConflict(disputes, conflict);
         }
       });
       return button;
@@ -112,7 +145,7 @@ export function opsView({ api, malls }) {
       h("h3", { id: titleId }, `Rating ${d.ratingId}`, h("span", { class: "muted small" }, ` · driver ${d.driverId}`)),
       h("p", {}, h("strong", {}, DISPUTE_REASONS[d.reason] || words(d.reason)), `: ${d.text}`),
       h("p", { class: "muted" }, `Opened ${when(d.openedAt)}`),
-      h("div", { class: "stack" }, h("label", { for: noteId }, "Note for the driver"), note),
+      h("div", { class: "stack" }, fieldLabel(noteId, noteLabel, { required: true }), note),
       error,
       h("div", { class: "row" }, decide("upheld"), decide("rejected")));
     return item;

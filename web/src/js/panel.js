@@ -14,6 +14,7 @@ export class Panel {
     this.loader = load;
     this.heading = h("h2", { id: `${id}-title`, tabindex: "-1" }, title);
     this.error = h("p", { class: "error", role: "alert", hidden: true });
+    this.note = h("p", { class: "warning", role: "status", hidden: true });
     this.body = h("div", { class: "panel-body", "aria-live": live ? "polite" : null }, h("p", { class: "muted" }, "Loading…"));
     this.refreshButton = h(
       "button",
@@ -26,6 +27,7 @@ export class Panel {
       h("div", { class: "panel-head" }, this.heading, this.refreshButton),
       intro ? h("p", { class: "muted intro" }, intro) : null,
       this.error,
+      this.note,
       this.body,
     );
     this.pending = null;
@@ -38,6 +40,7 @@ export class Panel {
       return this.pending;
     }
     this.section.setAttribute("aria-busy", "true");
+    this.tell(null);
     this.pending = (async () => {
       try {
         await this.loader(this);
@@ -60,13 +63,20 @@ export class Panel {
     this.error.hidden = !text;
     fill(this.error, text || "");
   }
+
+  /** A word about the panel as a whole (say, why it was loaded again), until its next load. */
+  tell(text) {
+    this.note.hidden = !text;
+    fill(this.note, text || "");
+  }
 }
 
 /**
  * Runs `work` for a button: the button is disabled meanwhile, and a failure is shown in `errorNode`
- * (a role=alert element) in words. Answers true when `work` succeeded.
+ * (a role=alert element) in words, naming fields by `labels` (the form's own). Answers true when
+ * `work` succeeded.
  */
-export async function act(button, errorNode, work) {
+export async function act(button, errorNode, work, labels = {}) {
   button.disabled = true;
   button.setAttribute("aria-busy", "true");
   if (errorNode) {
@@ -79,7 +89,7 @@ export async function act(button, errorNode, work) {
   } catch (error) {
     if (errorNode) {
       errorNode.hidden = false;
-      fill(errorNode, describeError(error));
+      fill(errorNode, describeError(error, labels));
     }
     return false;
   } finally {
@@ -92,6 +102,10 @@ export async function act(button, errorNode, work) {
 
 /** A role=alert paragraph for one form's errors. */
 export const errorLine = () => h("p", { class: "error", role: "alert", hidden: true });
+
+/** A field's label, with "(required)" when the field must be filled in. */
+export const fieldLabel = (fieldId, text, { required = false } = {}) =>
+  h("label", { for: fieldId }, text, required ? h("span", { class: "required" }, " (required)") : null);
 
 /** A paragraph for an empty list. */
 export const empty = (text) => h("p", { class: "muted empty" }, text);
