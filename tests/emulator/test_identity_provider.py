@@ -5,12 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.client
-import json
 import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -19,22 +17,14 @@ from infra.local_runtime.authorizer import JwtAuthorizer, SigningKey
 from infra.local_runtime.identity import CODE_TTL_SECONDS, IdentityProvider
 from infra.local_runtime.stack import Stack
 from infra.local_runtime.template import Template
+from tests import runtime_http
 from tests.emulator.conftest import REALTIME_TEMPLATE
 
 ORIGIN = "http://127.0.0.1:3002"
 REDIRECT = f"{ORIGIN}/"
 
 
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body)
-
+class Reply(runtime_http.Reply):
     @property
     def redirect(self) -> dict[str, list[str]]:
         location = urlsplit(self.headers["location"])
