@@ -21,6 +21,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from tests import ROOT
 from tests.runtime_http import Api
 
+# The `contexts` fixture: a new browser context (a separate user's browser) each call.
+Contexts = Callable[..., BrowserContext]
+
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",
@@ -104,9 +107,7 @@ def artifact(name: str) -> Path:
 
 
 @pytest.fixture
-def contexts(
-    browser: Browser, request: pytest.FixtureRequest
-) -> Iterator[Callable[..., BrowserContext]]:
+def contexts(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Contexts]:
     """New browser contexts (each a separate user's browser, of `on` or the session's chromium);
     closed after the test.
 

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser import pages
-from tests.browser.conftest import PHONE, Dashboard, shot
+from tests.browser.conftest import PHONE, Contexts, Dashboard, shot
 from tests.browser.seed import fantastic_driver, publish_block, rated, standing_counts
 from tests.e2e.retail_http import unique
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-Contexts = Callable[..., BrowserContext]
 
 
 def horizontal_overflow(page: Page) -> int:

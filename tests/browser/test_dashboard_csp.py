@@ -8,17 +8,17 @@ without one violation (no inline script, no eval, nothing fetched from elsewhere
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Playwright, Route, expect
+from playwright.sync_api import Browser, Playwright, Route, expect
 
 from infra.local_runtime.template import load_yaml
 from tests import TEMPLATE
 from tests.browser import pages
-from tests.browser.conftest import CHROMIUM_ARGS, Dashboard
+from tests.browser.conftest import CHROMIUM_ARGS, Contexts, Dashboard
 from tests.browser.seed import rated, standing_counts
 from tests.e2e.retail_http import unique
 
@@ -69,7 +69,7 @@ def unguarded_browser(playwright: Playwright, chromium: Path) -> Iterator[Browse
 
 
 def test_signing_in_and_every_panel_work_under_the_deployed_content_security_policy(
-    dashboard: Dashboard, unguarded_browser: Browser, contexts: Callable[..., BrowserContext]
+    dashboard: Dashboard, unguarded_browser: Browser, contexts: Contexts
 ) -> None:
     api, driver = dashboard.app, unique("d")
     rated(api, driver, [5, 3])

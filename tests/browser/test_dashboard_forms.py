@@ -4,19 +4,16 @@ someone else made first."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import expect
 
 from tests.browser import pages
-from tests.browser.conftest import Dashboard
+from tests.browser.conftest import Contexts, Dashboard
 from tests.browser.seed import rated, standing_counts, token
 from tests.e2e.retail_http import call, ok, unique
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-Contexts = Callable[..., BrowserContext]
 
 
 def test_a_dispute_needs_a_reason_chosen_and_a_refusal_names_the_forms_own_fields(

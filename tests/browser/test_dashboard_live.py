@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import expect
 
 from tests.browser import pages
-from tests.browser.conftest import Dashboard, shot
+from tests.browser.conftest import Contexts, Dashboard, shot
 from tests.browser.seed import (
     delivery,
     fantastic_driver,
@@ -28,8 +27,6 @@ from tests.browser.seed import (
 from tests.e2e.retail_http import call, ok, poll, runtime_now, unique
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-Contexts = Callable[..., BrowserContext]
 
 
 def test_a_driver_signs_in_and_sees_their_standing_and_its_chart(

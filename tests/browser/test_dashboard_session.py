@@ -4,19 +4,17 @@ the sign-in page, and what the header says about live updates for drivers and fo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser import pages
-from tests.browser.conftest import Dashboard
+from tests.browser.conftest import Contexts, Dashboard
 from tests.browser.seed import rated, standing_counts
 from tests.e2e.retail_http import unique
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-Contexts = Callable[..., BrowserContext]
 
 # Wraps the page's WebSocket and fetch before its scripts run, to record in what order the socket
 # opened and the API was called.
