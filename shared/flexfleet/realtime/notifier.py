@@ -5,8 +5,7 @@ Per stream record: its images read with their features' readers (sources.py), th
 make (notices.py), the drivers a released block reaches found by query (never a Scan), then each
 recipient's unexpired connections (one query on byUser, kept for the batch; the newest
 MAX_CONNECTIONS_PER_USER of them) that were opened with a role the notice needs, and one post
-per connection and message. A connection gone (410)
-is deleted.
+per connection and message. A connection gone (410) is deleted.
 
 A message's id comes from the record's eventID and the type, so a record delivered again, after
 a failure or a retry, pushes the same ids, which clients drop. A record whose pushes fail for
