@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -129,6 +130,34 @@ class Clock:
             self.offset = float(json.loads(self.file.read_text())["offsetSeconds"])
 
 
+Tables = frozenset[str] | None  # the tables a write touched; None when it can't be told
+
+
+def written_tables(operation: str, body: bytes) -> Tables:
+    """The tables a DynamoDB write request names: its stream pollers are the ones to wake.
+    None (wake them all) for PartiQL, whose tables are in its statements, and for a body that
+    does not parse: the request then fails, or is moto's to judge."""
+    try:
+        request = json.loads(body)
+        if operation in ("PutItem", "UpdateItem", "DeleteItem"):
+            names = [request["TableName"]]
+        elif operation == "BatchWriteItem":
+            names = list(request["RequestItems"].keys())
+        elif operation == "TransactWriteItems":
+            names = [next(iter(item.values()))["TableName"] for item in request["TransactItems"]]
+        else:
+            return None
+    except (ValueError, TypeError, KeyError, AttributeError, StopIteration):
+        return None
+    # DynamoDB takes a table's ARN wherever it takes its name.
+    return frozenset(str(n).split(":table/", 1)[-1].split("/", 1)[0] for n in names)
+
+
+def _sized(environ: dict[str, Any]) -> bool:
+    """A body of a stated length (boto3's always is): one that can be read ahead of moto."""
+    return str(environ.get("CONTENT_LENGTH") or "").isdigit()
+
+
 class DynamoDbSerialised:
     """moto's WSGI app, answering one DynamoDB (or DynamoDB Streams) request at a time.
 
@@ -139,7 +168,11 @@ class DynamoDbSerialised:
     over whatever other requests wrote meanwhile (and over their stream records). Run one at a
     time, each request is atomic, as in AWS. The other services stay concurrent; the streams
     API shares the lock because it reads the same tables. The whole answer is produced inside
-    the lock: a WSGI app may defer its work to the iteration of its body."""
+    the lock: a WSGI app may defer its work to the iteration of its body.
+
+    A write, once served, calls `on_write` with the tables it named, so that only the pollers
+    of those tables' streams read again: waking all of them on every write made most of
+    moto's requests under load GetRecords that found nothing."""
 
     TARGETS = ("DynamoDB_", "DynamoDBStreams_")  # X-Amz-Target of DynamoDB's JSON protocol
     # The operations that may add stream records: each wakes the stream pollers once served.
@@ -156,7 +189,7 @@ class DynamoDbSerialised:
         }
     )
 
-    def __init__(self, app: Any, on_write: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, app: Any, on_write: Callable[[Tables], None] = lambda _: None) -> None:
         self._app = app
         self._lock = threading.Lock()
         self.on_write = on_write
@@ -165,15 +198,22 @@ class DynamoDbSerialised:
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         if not target.startswith(self.TARGETS):
             return self._app(environ, start_response)
+        operation = target.rsplit(".", 1)[-1]
+        written: Tables = None
+        if target.startswith("DynamoDB_") and operation in self.WRITES and _sized(environ):
+            # Read here to learn the tables, and handed on to moto unchanged.
+            body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+            environ["wsgi.input"] = io.BytesIO(body)
+            written = written_tables(operation, body)
         with self._lock:
-            body = self._app(environ, start_response)
+            response = self._app(environ, start_response)
             try:
-                answer = [b"".join(body)]
+                answer = [b"".join(response)]
             finally:
-                if hasattr(body, "close"):
-                    body.close()
-        if target.startswith("DynamoDB_") and target.rsplit(".", 1)[-1] in self.WRITES:
-            self.on_write()
+                if hasattr(response, "close"):
+                    response.close()
+        if target.startswith("DynamoDB_") and operation in self.WRITES:
+            self.on_write(written)
         return answer
 
 
@@ -182,7 +222,9 @@ class MotoServer(ServingThread):
     Its port is taken in the caller's thread, so a busy one fails at once with PortUnavailable
     (moto's ThreadedMotoServer would wait forever)."""
 
-    def __init__(self, host: str, port: int, on_write: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self, host: str, port: int, on_write: Callable[[Tables], None] = lambda _: None
+    ) -> None:
         listening = listening_socket("aws", host, port)
         try:
             server: BaseWSGIServer = make_server(
@@ -684,9 +726,11 @@ class LocalRuntime:
                 self.pollers.append(poller)
 
     # ------------------------------------------------------------- running
-    def _wake_pollers(self) -> None:
+    def _wake_pollers(self, tables: Tables = None) -> None:
+        """Wakes the pollers of the streams of `tables`, or every poller."""
         for poller in self.pollers:
-            poller.wake()
+            if tables is None or poller.mapping.table_name in tables:
+                poller.wake()
 
     def invoke(self, function_id: str, event: dict[str, Any], trigger: str) -> Invocation:
         """Invokes a function for a stream, a schedule or a test hook, and logs the outcome."""

@@ -9,13 +9,14 @@ Lambda's invocation record describing them. moto's own mappings are not used:
 they need Docker and clear the stream.
 
 After a read that finds nothing, a poller waits `poll_interval`, as it always
-has; then, if no DynamoDB write has been served meanwhile (`wake`), it waits for
-one, or for `idle_interval` at most. Reading every `poll_interval` whether or not
-anything was written kept an idle runtime busy (half a core for template.yaml's
-dozen pollers). While writes come, it reads exactly as before: reading sooner
-would make smaller batches and more reads, and those contend for moto's one
-DynamoDB lock with the functions. A batching window or a retry waits on its own
-timer, as before.
+has; then, if no write to its table has been served meanwhile (`wake`), it waits
+for one, or for `idle_interval` at most. Reading every `poll_interval` whether or
+not anything was written kept an idle runtime busy (half a core for template.yaml's
+dozen pollers), and waking every poller on any write made GetRecords that found
+nothing most of moto's requests under load. While its table is written, a poller
+reads exactly as before: reading sooner would make smaller batches and more reads,
+and those contend for moto's one DynamoDB lock with the functions. A batching
+window or a retry waits on its own timer, as before.
 """
 
 from __future__ import annotations

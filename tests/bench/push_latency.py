@@ -120,4 +120,4 @@ def push_latency(runtime: RuntimeProcess, samples: int) -> None:
     print(f"   {'  notifier invoked -> message':32} {_figures([s.push for s in measured])}")
     print(f"   {'  (the notifier run, whole)':32} {_figures([s.notifier for s in measured])}")
     print(f"   p50 is {ratio:.2f}x the {TARGET_SECONDS * 1000:.0f} ms target  {verdict}")
-    print("   the stream wait: a write wakes the shard pollers, then one GetRecords on moto")
+    print("   the stream wait: a write wakes its table's pollers, then one GetRecords on moto")
