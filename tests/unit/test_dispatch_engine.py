@@ -123,11 +123,11 @@ def test_orders_ready_before_the_driver_comes_bundle_whatever_their_ready_times(
 
 def test_a_driver_who_cannot_queue_is_planned_for_but_assigned_only_once_free() -> None:
     soon = order("soon", Place(0, 500), ready=0, deadline=60)
-    busy = driver("busy", STORE, free_from=2, queues=False)
+    busy = driver("busy", STORE, free_from=1, queues=False)
     decision = decide([soon], [busy], 0, SERVICE, TRAVEL)
     assert decision.assignments == [] and decision.held == ["soon"]
     queues = decide([soon], [replace(busy, queues=True)], 0, SERVICE, TRAVEL)
-    assert [(a.driver_id, a.depart) for a in queues.assignments] == [("busy", 2)]
+    assert [(a.driver_id, a.depart) for a in queues.assignments] == [("busy", 1)]
 
 
 def test_nothing_is_picked_up_after_the_drivers_off_time() -> None:
@@ -139,7 +139,8 @@ def test_nothing_is_picked_up_after_the_drivers_off_time() -> None:
 
 
 def test_a_better_tier_wins_within_the_tolerance_and_loses_beyond_it() -> None:
-    now = order("now", Place(0, 500))
+    # Ready at 3: neither is late (drivers are not short), so the costs differ by pickup alone.
+    now = order("now", Place(0, 500), ready=3)
     fantastic = driver("fantastic", Place(300, 0), tier=0)
     great_one_minute_nearer = driver("great", Place(200, 0), tier=1)
     decision = decide([now], [fantastic, great_one_minute_nearer], 0, SERVICE, TRAVEL)
@@ -148,6 +149,26 @@ def test_a_better_tier_wins_within_the_tolerance_and_loses_beyond_it() -> None:
     tolerance = Policy(tier_tolerance=0.1)
     decision = decide([now], [fantastic, great_much_nearer], 0, SERVICE, TRAVEL, tolerance)
     assert [a.driver_id for a in decision.assignments] == ["great"]
+
+
+def test_while_drivers_are_short_the_trip_that_frees_its_driver_sooner_wins() -> None:
+    # Both pick "x" up the moment it is ready. "idle" sets off now; "finishing" ends its work
+    # at minute 1 and sets off then, so its trip holds it a minute less. "far" can be reached
+    # by nobody, so drivers are short. "finishing" has no guaranteed pay left: its order costs
+    # $10, a minute at per_dollar 0.1. Unpriced, that minute sends "idle"; priced at 1.5 a
+    # minute, the minute of driver time saved outweighs it.
+    x = order("x", Place(0, 500), ready=6)
+    far = order("far", Place(100_000, 500), store=Place(100_000, 0), store_id="s9")
+    idle = driver("idle", Place(400, 0))
+    finishing = driver("finishing", Place(300, 0), free_from=1, covered=0, order_pay=10)
+    chosen = {}
+    for price in (0.0, 1.5):
+        policy = replace(DEFAULT, driver_minute=price, per_dollar=0.1)
+        decision = decide([x, far], [idle, finishing], 0, SERVICE, TRAVEL, policy)
+        (assignment,) = decision.assignments
+        assert assignment.pickup == 6
+        chosen[price] = assignment.driver_id
+    assert chosen == {0.0: "idle", 1.5: "finishing"}
 
 
 places = st.builds(Place, st.integers(-3000, 3000), st.integers(-3000, 3000))

@@ -58,14 +58,16 @@ class Policy:
     # Rounds of merging and solving again, at most.
     merge_rounds: int = 3
     # When drivers are short, a minute of a driver's time costs this many minutes of
-    # click-to-door: an order planned on time with a driver of its own still joins a planned
-    # bundle of its store if the driver time saved, at this price, outweighs the delay added,
-    # and the freed driver takes other work. Short means that at least `short_share` as many
-    # bundles are late or unplanned as there are drivers in the pool staying on shift beyond
-    # `leaving` minutes from now: the known off-times show a shortage before it comes.
-    # 2 beat 0.5, 1 and 3; a share of 0.2 beat 0 (bundles on quiet days cost delay), 0.1 and
-    # 0.5; 30 minutes beat 0 and 60.
-    driver_minute: float = 2.0
+    # click-to-door. The matching adds it to each trip's cost, from setting off to leaving the
+    # last door, so a trip that frees its driver sooner wins; and an order planned on time
+    # with a driver of its own still joins a planned bundle of its store if the driver time
+    # saved, at this price, outweighs the delay added, and the freed driver takes other work.
+    # Short means that at least `short_share` as many bundles are late or unplanned as there
+    # are drivers in the pool staying on shift beyond `leaving` minutes from now: the known
+    # off-times show a shortage before it comes. With both uses, 1.5 beat 1, 1.25 and 2 (for
+    # merging alone, 2 had beaten 0.5, 1 and 3); a share of 0.2 beat 0 (bundles on quiet days
+    # cost delay), 0.1 and 0.5; 30 minutes beat 0 and 60.
+    driver_minute: float = 1.5
     short_share: float = 0.2
     leaving: float = 30.0
 
@@ -75,9 +77,11 @@ class Policy:
     # A higher age weight loses fewer orders at peaks and delays the others more.
     hold: float = 1000.0
     age_weight: float = 0.5
-    # A dollar of pay beyond the drivers' guarantees costs this many minutes: work goes to a
-    # driver whose guaranteed pay already covers it, when that costs little delay.
-    per_dollar: float = 0.5
+    # A dollar of pay beyond the drivers' guarantees costs this many minutes: among drivers
+    # who would pick up at about the same time, work goes to one whose guaranteed pay already
+    # covers it. 0.1 (a minute for a $10 order) beat 0.5, which traded 0.15 minutes of
+    # click-to-door for 5 cents an order, and 0, which left ties to chance and cost 54 cents.
+    per_dollar: float = 0.1
     # Tier priority: a driver one tier better wins a tie with a worse one unless they cost
     # this many minutes more (two tiers better: twice this).
     tier_tolerance: float = 2.0
@@ -85,8 +89,8 @@ class Policy:
     # --- Commitment ------------------------------------------------------------------------
     # A planned trip is committed only once its driver must set off within this many minutes
     # to reach the store by the time the bundle is ready; until then it is held, so that a
-    # later order or a driver coming free can still change the plan.
-    commit_slack: float = 2.0
+    # later order or a driver coming free can still change the plan. 1 beat 0, 2 and 4.
+    commit_slack: float = 1.0
 
 
 DEFAULT = Policy()

@@ -16,8 +16,9 @@ A round, as the README's "Dispatch engine" section explains:
 4. An order left without a driver is merged into a planned bundle of the same store if their
    ready times are close and every deadline still holds, and the round is solved again: bundles
    grow exactly when drivers run short. While they are short (counting the drivers about to go
-   off as gone), a minute of driver time has a price, and orders planned on time merge too
-   where the driver they free is worth more than the delay the bundle adds.
+   off as gone), a minute of driver time has a price: the matching adds it to each trip's
+   cost, so shorter trips win, and orders planned on time merge too where the driver they
+   free is worth more than the delay the bundle adds.
 5. A planned trip is committed only once its driver must set off to be at the store when the
    bundle is ready; until then it is held, and the next round may plan it better.
 """
@@ -104,12 +105,19 @@ def decide(
     places = places_of([d.place for d in pool])
     pairs = candidate_pairs(bundles, pool, places, now, service, travel, policy)
     matched = match(bundles, pool, pairs, now, policy)
+    # While drivers are short, the matching also prices the driver time each trip takes.
+    value = policy.driver_minute if _short(bundles, matched, pairs, pool, now, policy) else 0.0
+    if value:
+        pairs = priced(pairs, bundles, value)
+        matched = match(bundles, pool, pairs, now, policy)
     for _ in range(policy.merge_rounds):
         merged = _merge_unserved(bundles, matched, pairs, pool, now, service, travel, policy)
         if merged is None:
             break
         bundles = merged
-        pairs = candidate_pairs(bundles, pool, places, now, service, travel, policy)
+        pairs = priced(
+            candidate_pairs(bundles, pool, places, now, service, travel, policy), bundles, value
+        )
         matched = match(bundles, pool, pairs, now, policy)
     _commit(decision, bundles, pool, pairs, matched, now, service, policy)
     served = {o for a in decision.assignments for o in a.order_ids} | set(decision.held)
@@ -200,6 +208,18 @@ def candidate_pairs(
         + policy.per_dollar * order_pay[cols] * np.maximum(0.0, size[rows] - covered[cols])
     )
     return Pairs(rows, cols, minutes, depart, pickup, cost)
+
+
+def priced(pairs: Pairs, bundles: Sequence[Bundle], value: float) -> Pairs:
+    """The pairs with the driver time each takes, from setting off to leaving the last door,
+    added to its cost at `value` minutes of delay a minute: while drivers are short, a trip
+    that frees its driver sooner serves more orders."""
+    if not value:
+        return pairs
+    tail = np.array([b.tail for b in bundles], dtype=np.float64)
+    held = pairs.pickup - pairs.depart + tail[pairs.bundle]
+    cost = pairs.cost + value * held
+    return Pairs(pairs.bundle, pairs.driver, pairs.travel, pairs.depart, pairs.pickup, cost)
 
 
 def _within_reach(
