@@ -147,15 +147,17 @@ def written_tables(operation: str, body: bytes) -> Tables:
             names = [next(iter(item.values()))["TableName"] for item in request["TransactItems"]]
         else:
             return None
-    except (ValueError, TypeError, KeyError, AttributeError, StopIteration):
+    except (ValueError, TypeError, KeyError, AttributeError, StopIteration, RecursionError):
         return None
     # DynamoDB takes a table's ARN wherever it takes its name.
     return frozenset(str(n).split(":table/", 1)[-1].split("/", 1)[0] for n in names)
 
 
 def _sized(environ: dict[str, Any]) -> bool:
-    """A body of a stated length (boto3's always is): one that can be read ahead of moto."""
-    return str(environ.get("CONTENT_LENGTH") or "").isdigit()
+    """A body of a stated length (boto3's always is), not chunked: one that can be read ahead
+    of moto. Any other is left to moto whole, and its write wakes every poller."""
+    length = str(environ.get("CONTENT_LENGTH") or "")
+    return length.isascii() and length.isdigit() and not environ.get("wsgi.input_terminated")
 
 
 class DynamoDbSerialised:
@@ -175,7 +177,7 @@ class DynamoDbSerialised:
     moto's requests under load GetRecords that found nothing."""
 
     TARGETS = ("DynamoDB_", "DynamoDBStreams_")  # X-Amz-Target of DynamoDB's JSON protocol
-    # The operations that may add stream records: each wakes the stream pollers once served.
+    # The operations that may add stream records: each wakes its tables' pollers once served.
     WRITES = frozenset(
         {
             "PutItem",

@@ -100,8 +100,10 @@ def test_each_write_names_its_tables_and_moto_still_reads_the_body(
         ("BatchWriteItem", b'{"RequestItems": []}'),
         ("TransactWriteItems", b'{"TransactItems": [{}]}'),
         ("TransactWriteItems", b'{"TransactItems": "x"}'),
-        ("ExecuteTransaction", b'{"TransactStatements": []}'),
+        ("PutItem", b"[" * 100_000),
     ],
 )
-def test_a_body_that_names_no_table_wakes_every_poller(operation: str, body: bytes) -> None:
+def test_a_body_that_names_no_table_is_told_as_none_to_wake_every_poller(
+    operation: str, body: bytes
+) -> None:
     assert written_tables(operation, body) is None

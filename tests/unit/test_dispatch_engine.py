@@ -151,9 +151,9 @@ def test_a_better_tier_wins_within_the_tolerance_and_loses_beyond_it() -> None:
     assert [a.driver_id for a in decision.assignments] == ["great"]
 
 
-def test_while_drivers_are_short_the_trip_that_frees_its_driver_sooner_wins() -> None:
-    # Both pick "x" up the moment it is ready. "idle" sets off now; "finishing" ends its work
-    # at minute 1 and sets off then, so its trip holds it a minute less. "far" can be reached
+def test_while_drivers_are_short_a_driver_coming_free_just_in_time_wins_over_an_idle_one() -> None:
+    # Both pick "x" up the moment it is ready. "idle" could set off now; "finishing" ends its
+    # work at minute 1, so the plan takes up a minute less of its time. "far" can be reached
     # by nobody, so drivers are short. "finishing" has no guaranteed pay left: its order costs
     # $10, a minute at per_dollar 0.1. Unpriced, that minute sends "idle"; priced at 1.5 a
     # minute, the minute of driver time saved outweighs it.

@@ -211,9 +211,11 @@ def candidate_pairs(
 
 
 def priced(pairs: Pairs, bundles: Sequence[Bundle], value: float) -> Pairs:
-    """The pairs with the driver time each takes, from setting off to leaving the last door,
-    added to its cost at `value` minutes of delay a minute: while drivers are short, a trip
-    that frees its driver sooner serves more orders."""
+    """The pairs with the driver's time each plan takes up, from when the driver could set off
+    (now, or when their current work ends) to leaving the last door, added to its cost at
+    `value` minutes of delay a minute. An idle driver planned for an order not yet ready is
+    counted from now: the plan holds them from other bundles this round. While drivers are
+    short, this keeps idle drivers free and gives work to those coming free just in time."""
     if not value:
         return pairs
     tail = np.array([b.tail for b in bundles], dtype=np.float64)
