@@ -8,12 +8,13 @@ without one violation (no inline script, no eval, nothing fetched from elsewhere
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Playwright, Route, expect
+from playwright.sync_api import Browser, Page, Playwright, Route, expect
 
 from infra.local_runtime.template import load_yaml
 from tests import TEMPLATE
@@ -29,6 +30,16 @@ window.__violations = [];
 document.addEventListener("securitypolicyviolation",
   (event) => window.__violations.push(`${event.violatedDirective} ${event.blockedURI}`));
 """
+
+
+def wait_until(page: Page, expression: str, timeout: float = 10.0) -> None:
+    """Polls `expression` until it is truthy. Not page.wait_for_function: once its first check
+    fails, it polls by eval inside the page, which this policy refuses (and reports)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        time.sleep(0.05)
 
 
 def origin(url: str) -> str:
@@ -101,7 +112,7 @@ def test_signing_in_and_every_panel_work_under_the_deployed_content_security_pol
     context.add_init_script(RECORD_VIOLATIONS)
     page = pages.sign_in(context, dashboard, "driver", driver)
     expect(page.locator("#feedback li.rating")).to_have_count(2)
-    page.wait_for_function("Chart.getChart(document.querySelector('#history canvas'))")
+    wait_until(page, "Boolean(window.Chart?.getChart(document.querySelector('#history canvas')))")
     expect(page.locator(".error:visible")).to_have_count(0)
     assert page.evaluate("window.__violations") == []
 
@@ -109,5 +120,5 @@ def test_signing_in_and_every_panel_work_under_the_deployed_content_security_pol
     page.evaluate(
         "document.body.append(Object.assign(new Image(), {src: 'https://example.invalid/x.png'}))"
     )
-    page.wait_for_function("window.__violations.length > 0")
+    wait_until(page, "window.__violations.length > 0")
     assert page.evaluate("window.__violations")[0].startswith("img-src")
