@@ -44,7 +44,7 @@ from infra.local_runtime.identity import USER_POOL, USER_POOL_CLIENT, IdentityPr
 from infra.local_runtime.resources import create_queues, create_tables
 from infra.local_runtime.schedules import Schedule, Scheduler
 from infra.local_runtime.stack import Stack, referenced_names
-from infra.local_runtime.streams import ShardPoller, StreamMapping, shard_ids
+from infra.local_runtime.streams import ShardPoller, StreamMapping, shard_ids, table_of
 from infra.local_runtime.template import (
     HTTP_API,
     LAYER,
@@ -150,7 +150,7 @@ def written_tables(operation: str, body: bytes) -> Tables:
     except (ValueError, TypeError, KeyError, AttributeError, StopIteration, RecursionError):
         return None
     # DynamoDB takes a table's ARN wherever it takes its name.
-    return frozenset(str(n).split(":table/", 1)[-1].split("/", 1)[0] for n in names)
+    return frozenset(table_of(str(n)) for n in names)
 
 
 def _sized(environ: dict[str, Any]) -> bool:
@@ -201,8 +201,9 @@ class DynamoDbSerialised:
         if not target.startswith(self.TARGETS):
             return self._app(environ, start_response)
         operation = target.rsplit(".", 1)[-1]
+        write = target.startswith("DynamoDB_") and operation in self.WRITES
         written: Tables = None
-        if target.startswith("DynamoDB_") and operation in self.WRITES and _sized(environ):
+        if write and _sized(environ):
             # Read here to learn the tables, and handed on to moto unchanged.
             body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
             environ["wsgi.input"] = io.BytesIO(body)
@@ -214,7 +215,7 @@ class DynamoDbSerialised:
             finally:
                 if hasattr(response, "close"):
                     response.close()
-        if target.startswith("DynamoDB_") and operation in self.WRITES:
+        if write:
             self.on_write(written)
         return answer
 

@@ -99,7 +99,12 @@ class StreamMapping:
 
     @property
     def table_name(self) -> str:
-        return self.stream_arn.split(":table/", 1)[1].split("/", 1)[0]
+        return table_of(self.stream_arn)
+
+
+def table_of(name_or_arn: str) -> str:
+    """The table's name, from its name or any ARN under it (a table's, or its stream's)."""
+    return name_or_arn.split(":table/", 1)[-1].split("/", 1)[0]
 
 
 @dataclass(frozen=True)
