@@ -58,8 +58,8 @@ class Policy:
     # Rounds of merging and solving again, at most.
     merge_rounds: int = 3
     # When drivers are short, a minute of a driver's time costs this many minutes of
-    # click-to-door. The matching adds it to each trip's cost, from setting off to leaving the
-    # last door, so a trip that frees its driver sooner wins; and an order planned on time
+    # click-to-door. The matching adds it to each pair's cost, for the driver's time the plan
+    # takes up (engine.priced), so idle drivers stay free for work; and an order planned on time
     # with a driver of its own still joins a planned bundle of its store if the driver time
     # saved, at this price, outweighs the delay added, and the freed driver takes other work.
     # Short means that at least `short_share` as many bundles are late or unplanned as there

@@ -16,9 +16,9 @@ A round, as the README's "Dispatch engine" section explains:
 4. An order left without a driver is merged into a planned bundle of the same store if their
    ready times are close and every deadline still holds, and the round is solved again: bundles
    grow exactly when drivers run short. While they are short (counting the drivers about to go
-   off as gone), a minute of driver time has a price: the matching adds it to each trip's
-   cost, so shorter trips win, and orders planned on time merge too where the driver they
-   free is worth more than the delay the bundle adds.
+   off as gone), a minute of driver time has a price: the matching adds it to each pair's
+   cost for the driver's time the plan takes up, and orders planned on time merge too where
+   the driver they free is worth more than the delay the bundle adds.
 5. A planned trip is committed only once its driver must set off to be at the store when the
    bundle is ready; until then it is held, and the next round may plan it better.
 """
@@ -105,7 +105,7 @@ def decide(
     places = places_of([d.place for d in pool])
     pairs = candidate_pairs(bundles, pool, places, now, service, travel, policy)
     matched = match(bundles, pool, pairs, now, policy)
-    # While drivers are short, the matching also prices the driver time each trip takes.
+    # While drivers are short, the matching also prices the driver time each plan takes up.
     value = policy.driver_minute if _short(bundles, matched, pairs, pool, now, policy) else 0.0
     if value:
         pairs = priced(pairs, bundles, value)
