@@ -171,6 +171,21 @@ def test_while_drivers_are_short_a_driver_coming_free_just_in_time_wins_over_an_
     assert chosen == {0.0: "idle", 1.5: "finishing"}
 
 
+def test_while_drivers_are_short_a_driver_about_to_go_off_takes_work_that_runs_past_it() -> None:
+    # Both drivers stand at the store; "leaving" may pick up until minute 5, "staying" all day.
+    # Whatever "leaving" does after minute 5 costs no driver time: they could pick nothing up
+    # then. So, short of drivers ("far" is out of everyone's reach), "leaving" carries both
+    # orders and "staying" stays free for the next ones, whichever driver comes first.
+    long, short = order("long", Place(0, 2000), ready=2), order("short", Place(0, -300), ready=2)
+    far = order("far", Place(100_000, 500), store=Place(100_000, 0), store_id="s9")
+    leaving, staying = driver("leaving", STORE, off=5), driver("staying", STORE)
+    for drivers in ([leaving, staying], [staying, leaving]):
+        decision = decide([long, short, far], drivers, 0, SERVICE, TRAVEL)
+        assert [(a.driver_id, a.order_ids, a.pickup) for a in decision.assignments] == [
+            ("leaving", ("short", "long"), 2)
+        ]
+
+
 places = st.builds(Place, st.integers(-3000, 3000), st.integers(-3000, 3000))
 stores = st.sampled_from([("s1", Place(0, 0)), ("s2", Place(800, 0)), ("s3", Place(0, -900))])
 

@@ -62,13 +62,16 @@ class Policy:
     # takes up (engine.priced), so idle drivers stay free for work; and an order planned on time
     # with a driver of its own still joins a planned bundle of its store if the driver time
     # saved, at this price, outweighs the delay added, and the freed driver takes other work.
+    # A driver's time past their off-time costs nothing (they could pick nothing up then), so
+    # the trips that run past it go to drivers about to go off.
     # Short means that at least `short_share` as many bundles are late or unplanned as there
     # are drivers in the pool staying on shift beyond `leaving` minutes from now: the known
-    # off-times show a shortage before it comes. With both uses, 1.5 beat 1, 1.25 and 2 (for
-    # merging alone, 2 had beaten 0.5, 1 and 3); a share of 0.2 beat 0 (bundles on quiet days
-    # cost delay), 0.1 and 0.5; 30 minutes beat 0 and 60.
+    # off-times show a shortage before it comes. With both uses, 1.5 beat 2 and came within
+    # 0.01 minutes of 1 and 1.25 (for merging alone, 2 had beaten 0.5, 1 and 3); a share of 0.3
+    # beat 0 (bundles on quiet days cost delay), 0.1, 0.15, 0.2, 0.4 and 0.5; 30 minutes beat
+    # 0, 45 and 60, and came within 0.01 of 15 and 20.
     driver_minute: float = 1.5
-    short_share: float = 0.2
+    short_share: float = 0.3
     leaving: float = 30.0
 
     # --- Costs, in minutes of click-to-door ------------------------------------------------

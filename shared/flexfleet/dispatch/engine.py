@@ -17,8 +17,9 @@ A round, as the README's "Dispatch engine" section explains:
    ready times are close and every deadline still holds, and the round is solved again: bundles
    grow exactly when drivers run short. While they are short (counting the drivers about to go
    off as gone), a minute of driver time has a price: the matching adds it to each pair's
-   cost for the driver's time the plan takes up, and orders planned on time merge too where
-   the driver they free is worth more than the delay the bundle adds.
+   cost for the driver's time the plan takes up (up to the driver's off-time: after it, their
+   time is worth nothing), and orders planned on time merge too where the driver they free is
+   worth more than the delay the bundle adds.
 5. A planned trip is committed only once its driver must set off to be at the store when the
    bundle is ready; until then it is held, and the next round may plan it better.
 """
@@ -108,7 +109,7 @@ def decide(
     # While drivers are short, the matching also prices the driver time each plan takes up.
     value = policy.driver_minute if _short(bundles, matched, pairs, pool, now, policy) else 0.0
     if value:
-        pairs = priced(pairs, bundles, value)
+        pairs = priced(pairs, bundles, pool, value)
         matched = match(bundles, pool, pairs, now, policy)
     for _ in range(policy.merge_rounds):
         merged = _merge_unserved(bundles, matched, pairs, pool, now, service, travel, policy)
@@ -116,7 +117,10 @@ def decide(
             break
         bundles = merged
         pairs = priced(
-            candidate_pairs(bundles, pool, places, now, service, travel, policy), bundles, value
+            candidate_pairs(bundles, pool, places, now, service, travel, policy),
+            bundles,
+            pool,
+            value,
         )
         matched = match(bundles, pool, pairs, now, policy)
     _commit(decision, bundles, pool, pairs, matched, now, service, policy)
@@ -210,18 +214,27 @@ def candidate_pairs(
     return Pairs(rows, cols, minutes, depart, pickup, cost)
 
 
-def priced(pairs: Pairs, bundles: Sequence[Bundle], value: float) -> Pairs:
+def priced(pairs: Pairs, bundles: Sequence[Bundle], pool: Sequence[Driver], value: float) -> Pairs:
     """The pairs with the driver's time each plan takes up, from when the driver could set off
     (now, or when their current work ends) to leaving the last door, added to its cost at
     `value` minutes of delay a minute. An idle driver planned for an order not yet ready is
-    counted from now: the plan holds them from other bundles this round. While drivers are
-    short, this keeps idle drivers free and gives work to those coming free just in time."""
+    counted from now: the plan holds them from other bundles this round. Time past the
+    driver's off-time is free: they could pick nothing up then anyway. While drivers are short,
+    this keeps idle drivers free, gives work to those coming free just in time, and gives the
+    long trips to drivers about to go off."""
     if not value:
         return pairs
     tail = np.array([b.tail for b in bundles], dtype=np.float64)
-    held = pairs.pickup - pairs.depart + tail[pairs.bundle]
+    off = np.array([d.off for d in pool], dtype=np.float64)
+    held = _held(pairs.depart, pairs.pickup + tail[pairs.bundle], off[pairs.driver])
     cost = pairs.cost + value * held
     return Pairs(pairs.bundle, pairs.driver, pairs.travel, pairs.depart, pairs.pickup, cost)
+
+
+def _held(depart: Array | float, leave: Array | float, off: Array | float) -> Array:
+    """The driver time a plan takes up: from setting off to leaving the last door, or to the
+    driver's off-time if that comes first, since after it they take no more work."""
+    return np.maximum(0.0, np.minimum(leave, off) - depart)
 
 
 def _within_reach(
@@ -326,8 +339,10 @@ def _merge_unserved(
             pickup = float(pairs.pickup[k])
             if pickup - max(now, left.ready) <= policy.late and value <= 0:
                 continue
-            # Alone, it also holds its driver from setting off until leaving the last door.
-            held = pickup - float(pairs.depart[k]) + left.tail
+            # Alone, it also holds its driver from setting off until leaving the last door (or
+            # going off, if that comes first).
+            off = pool[int(pairs.driver[k])].off
+            held = float(_held(float(pairs.depart[k]), pickup + left.tail, off))
             alone = _delay(left, pickup, now) + value * held
         else:
             alone = hold_cost(left, now, policy)
@@ -395,12 +410,13 @@ def _best_host(
         if pickup > joint.latest_pickup or pickup > driver.off:
             continue
         before = max(host.ready, arrival)
+        depart = float(pairs.depart[k])
         saving = (
             _delay(host, before, now)
-            + value * (before + host.tail)
+            + value * float(_held(depart, before + host.tail, driver.off))
             + alone
             - _delay(joint, pickup, now)
-            - value * (pickup + joint.tail)
+            - value * float(_held(depart, pickup + joint.tail, driver.off))
         )
         if saving > 0 and (best is None or saving > best[0]):
             best = (saving, target, joint)
