@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.bench.mdrp.__main__ import main
 from tests.bench.mdrp.checker import check_solution
 from tests.bench.mdrp.generate import write_instance
 from tests.bench.mdrp.greedy import greedy
-from tests.bench.mdrp.instance import read_instance
-from tests.bench.mdrp.simulate import CourierState, plan_trip, replay
+from tests.bench.mdrp.instance import Instance, Order, read_instance
+from tests.bench.mdrp.simulate import CourierState, Trip, plan_trip, replay
 from tests.bench.mdrp.solution import figures, write_solution
 
 
@@ -96,3 +97,40 @@ def test_the_checker_reports_a_pickup_before_ready_and_a_late_drop_off(
 
     assert any("after it was placed" in p and fields[0] in p for p in problems)
     assert any("before it was ready" in p for p in problems)
+
+
+@pytest.mark.parametrize("foresight", [0, 10])
+def test_foresight_shows_each_order_that_many_minutes_before_its_placement(
+    instance_dir: Path, foresight: int
+) -> None:
+    instance = read_instance(instance_dir)
+    first_seen: dict[str, int] = {}
+
+    def watching(
+        instance: Instance, now: int, waiting: list[Order], couriers: list[CourierState]
+    ) -> list[Trip]:
+        for order in waiting:
+            first_seen.setdefault(order.order_id, now)
+        return greedy(instance, now, waiting, couriers)
+
+    replay(instance, watching, foresight=foresight)
+
+    start = min(min(o.placed for o in instance.orders.values()),
+                min(c.on for c in instance.couriers.values()))  # fmt: skip
+    assert first_seen == {
+        o.order_id: max(start, o.placed - foresight) for o in instance.orders.values()
+    }
+
+
+def test_the_foresight_study_prints_the_engines_means_with_and_without_it(
+    instance_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["study", str(instance_dir.parent), "--foresight", "5", "--jobs", "1"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "1 instances, the engine's means:"
+    assert [line.split(":")[0].strip() for line in lines[1:]] == [
+        "orders seen  0 minutes early",
+        "orders seen  5 minutes early",
+    ]
+    assert all("click_to_door_mean" in line for line in lines[1:])

@@ -1,6 +1,7 @@
 """`python -m tests.bench.mdrp replay INSTANCE OUT`: replay one MDRP instance through a policy and
 write the evaluator's three solution files into OUT, with the figures; `bench DIR`: every
-instance, through the engine and the greedy baseline, with the evaluator, a CSV and a chart."""
+instance, through the engine and the greedy baseline, with the evaluator, a CSV and a chart;
+`study DIR --foresight N`: the engine's mean figures when it sees each order N minutes early."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
-from tests.bench.mdrp.bench import run
+from tests.bench.mdrp.bench import foresight_study, run
 from tests.bench.mdrp.instance import read_instance
 from tests.bench.mdrp.policies import POLICIES, load_policy
 from tests.bench.mdrp.simulate import replay
@@ -43,7 +44,16 @@ def main(argv: list[str] | None = None) -> int:
         help="where the PNG goes, the CSV beside it (default: docs/dispatch-benchmark.png for "
         "every instance, .local/mdrp/ for a --filter subset)",
     )
+    study = commands.add_parser(
+        "study", help="the engine's means over DIR when it sees each order early (no evaluator)"
+    )
+    study.add_argument("directory", type=Path)
+    study.add_argument("--foresight", type=int, required=True, help="minutes before placement")
+    study.add_argument("--filter", default="", help="only instances whose name holds this")
+    study.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     args = parser.parse_args(argv)
+    if args.command == "study":
+        return foresight_study(args.directory, args.foresight, args.filter, args.jobs)
     if args.command == "bench":
         return run(
             args.directory, args.engine, args.filter, not args.no_evaluator, args.jobs, args.chart

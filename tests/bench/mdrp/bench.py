@@ -176,6 +176,38 @@ def run(
     return 1 if any(o.sound is False for o in outcomes) else 0
 
 
+STUDIED = ("undelivered_pct", "click_to_door_mean", "ready_to_pickup_mean")
+
+
+def _foreseen(task: tuple[Path, int]) -> Figures:
+    path, minutes = task
+    return figures(replay(read_instance(path), load_policy("engine"), foresight=minutes))
+
+
+def foresight_study(directory: Path, minutes: int, name_filter: str, jobs: int) -> int:
+    """The engine's means over the instances when it sees each order `minutes` before its
+    placement, beside its means when it sees none early: what knowing the near future is
+    worth. The project's own figures only; such solutions break the MDRP's rules."""
+    instances = sorted(
+        p for p in directory.iterdir() if (p / "orders.txt").exists() and name_filter in p.name
+    )
+    if not instances:
+        print(f"no instance under {directory} matches {name_filter!r}")
+        return 1
+    for name in ONE_THREAD:
+        os.environ.setdefault(name, "1")
+    context = multiprocessing.get_context("spawn")
+    means = {}
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+        for ahead in (0, minutes):
+            means[ahead] = mean_figures(list(pool.map(_foreseen, [(p, ahead) for p in instances])))
+    print(f"{len(instances)} instances, the engine's means:")
+    for ahead, row in means.items():
+        cells = "  ".join(f"{key} {row[key]:.3f}" for key in STUDIED)
+        print(f"  orders seen {ahead:>2} minutes early: {cells}")
+    return 0
+
+
 def _timing_note(jobs: int) -> str:
     where = (
         f"{jobs} instances at a time, each in its own process on {os.cpu_count()} cores"

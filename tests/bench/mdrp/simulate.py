@@ -106,8 +106,12 @@ class Replay:
     round_seconds: list[float] = field(default_factory=list)
 
 
-def replay(instance: Instance, policy: Policy, cadence: int = 1) -> Replay:
-    """Runs the day: every `cadence` minutes the policy decides on what is known by then."""
+def replay(instance: Instance, policy: Policy, cadence: int = 1, foresight: int = 0) -> Replay:
+    """Runs the day: every `cadence` minutes the policy decides on what is known by then.
+
+    `foresight` shows each order that many minutes before its placement. It breaks the MDRP's
+    first rule, so the evaluator calls such a solution INFEASIBLE: it only measures what knowing
+    the near future would be worth (`python -m tests.bench.mdrp study`)."""
     result = Replay(instance)
     states = {c.courier_id: CourierState(c, c.courier_id, c.on) for c in instance.couriers.values()}
     result.couriers = states
@@ -117,7 +121,7 @@ def replay(instance: Instance, policy: Policy, cadence: int = 1) -> Replay:
     end = max(o.placed for o in pending) + instance.max_click_to_door
     seen = 0
     for now in range(start, end + 1, cadence):
-        while seen < len(pending) and pending[seen].placed <= now:
+        while seen < len(pending) and pending[seen].placed - foresight <= now:
             waiting[pending[seen].order_id] = pending[seen]
             seen += 1
         # Too late for anyone: undelivered, never dispatched.
