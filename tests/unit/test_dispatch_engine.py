@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -173,17 +174,43 @@ def test_while_drivers_are_short_a_driver_coming_free_just_in_time_wins_over_an_
 
 def test_while_drivers_are_short_a_driver_about_to_go_off_takes_work_that_runs_past_it() -> None:
     # Both drivers stand at the store; "leaving" may pick up until minute 5, "staying" all day.
-    # Whatever "leaving" does after minute 5 costs no driver time: they could pick nothing up
-    # then. So, short of drivers ("far" is out of everyone's reach), "leaving" carries both
-    # orders and "staying" stays free for the next ones, whichever driver comes first.
+    # Whatever "leaving" does after minute 5 costs no driver time (an MDRP courier's time past
+    # the off-time is free): they could pick nothing up then. So, short of drivers ("far" is
+    # out of everyone's reach), "leaving" carries both orders and "staying" stays free for the
+    # next ones, whichever driver comes first.
     long, short = order("long", Place(0, 2000), ready=2), order("short", Place(0, -300), ready=2)
     far = order("far", Place(100_000, 500), store=Place(100_000, 0), store_id="s9")
-    leaving, staying = driver("leaving", STORE, off=5), driver("staying", STORE)
+    leaving = driver("leaving", STORE, off=5, free_after_off=True)
+    staying = driver("staying", STORE, free_after_off=True)
     for drivers in ([leaving, staying], [staying, leaving]):
         decision = decide([long, short, far], drivers, 0, SERVICE, TRAVEL)
         assert [(a.driver_id, a.order_ids, a.pickup) for a in decision.assignments] == [
             ("leaving", ("short", "long"), 2)
         ]
+
+
+@pytest.mark.parametrize("free_after_off", [True, False])
+def test_a_bundle_weighs_driver_time_past_the_off_time_only_where_it_is_free(
+    free_after_off: bool,
+) -> None:
+    # Short of drivers ("far" is out of reach), d0 goes off at minute 10, d1 at 20. Where their
+    # time past the off-time is free, "second" joins "first" on d0's trip: the longer trip
+    # costs d0 nothing past minute 10, and d1 stays free. Block drivers' every minute counts
+    # (time past a block's end is unpaid), so each order has a driver of its own.
+    first, second = order("first", Place(1700, -400)), order("second", Place(400, -1700), ready=5)
+    far = order("far", Place(100_000, 500), store=Place(100_000, 0), store_id="s9")
+    d0 = driver("d0", Place(200, -100), off=10, free_after_off=free_after_off)
+    d1 = driver("d1", Place(400, -300), off=20, free_after_off=free_after_off)
+    expected = (
+        [("d0", ("first", "second"), 5)]
+        if free_after_off
+        else [("d0", ("first",), 5), ("d1", ("second",), 7)]
+    )
+    for drivers in ([d0, d1], [d1, d0]):
+        decision = decide([first, second, far], drivers, 0, SERVICE, TRAVEL)
+        assert sorted((a.driver_id, a.order_ids, a.pickup) for a in decision.assignments) == (
+            expected
+        )
 
 
 places = st.builds(Place, st.integers(-3000, 3000), st.integers(-3000, 3000))

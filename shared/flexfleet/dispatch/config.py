@@ -62,14 +62,17 @@ class Policy:
     # takes up (engine.priced), so idle drivers stay free for work; and an order planned on time
     # with a driver of its own still joins a planned bundle of its store if the driver time
     # saved, at this price, outweighs the delay added, and the freed driver takes other work.
-    # A driver's time past their off-time costs nothing (they could pick nothing up then), so
-    # the trips that run past it go to drivers about to go off.
+    # Where a driver's time past their off-time is free (Driver.free_after_off: MDRP couriers),
+    # it is not counted, so the trips that run past it go to such drivers about to go off.
     # Short means that at least `short_share` as many bundles are late or unplanned as there
     # are drivers in the pool staying on shift beyond `leaving` minutes from now: the known
-    # off-times show a shortage before it comes. With both uses, 1.5 beat 2 and came within
-    # 0.01 minutes of 1 and 1.25 (for merging alone, 2 had beaten 0.5, 1 and 3); a share of 0.3
-    # beat 0 (bundles on quiet days cost delay), 0.1, 0.15, 0.2, 0.4 and 0.5; 30 minutes beat
-    # 0, 45 and 60, and came within 0.01 of 15 and 20.
+    # off-times show a shortage before it comes.
+    # The last sweep, with free time past the off-time counted as such: a share of 0.3 beat
+    # 0.2 and 0.4; 1.5 came within 0.01 minutes of 1 and 1.25 (1 lost more orders) and beat 2;
+    # 30 minutes came within 0.01 of 15 and 20 and beat 45. Earlier sweeps: with both uses of
+    # the price, 1.5 beat 1, 1.25 and 2, a share of 0.2 beat 0.15 and 0.3, and 30 minutes beat
+    # 20 and 45; before that, for merging alone, 2 beat 0.5, 1 and 3, a share of 0.2 beat 0
+    # (bundles on quiet days cost delay), 0.1 and 0.5, and 30 minutes beat 0 and 60.
     driver_minute: float = 1.5
     short_share: float = 0.3
     leaving: float = 30.0

@@ -17,8 +17,8 @@ A round, as the README's "Dispatch engine" section explains:
    ready times are close and every deadline still holds, and the round is solved again: bundles
    grow exactly when drivers run short. While they are short (counting the drivers about to go
    off as gone), a minute of driver time has a price: the matching adds it to each pair's
-   cost for the driver's time the plan takes up (up to the driver's off-time: after it, their
-   time is worth nothing), and orders planned on time merge too where the driver they free is
+   cost for the driver's time the plan takes up (for a driver whose time past their off-time is
+   free, only up to it), and orders planned on time merge too where the driver they free is
    worth more than the delay the bundle adds.
 5. A planned trip is committed only once its driver must set off to be at the store when the
    bundle is ready; until then it is held, and the next round may plan it better.
@@ -218,23 +218,29 @@ def priced(pairs: Pairs, bundles: Sequence[Bundle], pool: Sequence[Driver], valu
     """The pairs with the driver's time each plan takes up, from when the driver could set off
     (now, or when their current work ends) to leaving the last door, added to its cost at
     `value` minutes of delay a minute. An idle driver planned for an order not yet ready is
-    counted from now: the plan holds them from other bundles this round. Time past the
-    driver's off-time is free: they could pick nothing up then anyway. While drivers are short,
-    this keeps idle drivers free, gives work to those coming free just in time, and gives the
-    long trips to drivers about to go off."""
+    counted from now: the plan holds them from other bundles this round. For a driver whose
+    time past their off-time is free (Driver.free_after_off), that time is not counted: they
+    could pick nothing up then anyway. While drivers are short, this keeps idle drivers free,
+    gives work to those coming free just in time, and gives the long trips to such drivers
+    about to go off."""
     if not value:
         return pairs
     tail = np.array([b.tail for b in bundles], dtype=np.float64)
-    off = np.array([d.off for d in pool], dtype=np.float64)
-    held = _held(pairs.depart, pairs.pickup + tail[pairs.bundle], off[pairs.driver])
+    off = np.array([_spare_from(d) for d in pool], dtype=np.float64)
+    held = _driver_time(pairs.depart, pairs.pickup + tail[pairs.bundle], off[pairs.driver])
     cost = pairs.cost + value * held
     return Pairs(pairs.bundle, pairs.driver, pairs.travel, pairs.depart, pairs.pickup, cost)
 
 
-def _held(depart: Array | float, leave: Array | float, off: Array | float) -> Array:
-    """The driver time a plan takes up: from setting off to leaving the last door, or to the
-    driver's off-time if that comes first, since after it they take no more work."""
-    return np.maximum(0.0, np.minimum(leave, off) - depart)
+def _spare_from(driver: Driver) -> float:
+    """From when the driver's time costs nothing: their off-time, if time past it is free."""
+    return driver.off if driver.free_after_off else math.inf
+
+
+def _driver_time(depart: npt.ArrayLike, leave: npt.ArrayLike, spare: npt.ArrayLike) -> Array:
+    """The driver time a plan takes up: from setting off to leaving the last door, or to when
+    their time costs nothing (`_spare_from`), if that comes first."""
+    return np.asarray(np.maximum(0.0, np.minimum(leave, spare) - np.asarray(depart)))
 
 
 def _within_reach(
@@ -340,9 +346,9 @@ def _merge_unserved(
             if pickup - max(now, left.ready) <= policy.late and value <= 0:
                 continue
             # Alone, it also holds its driver from setting off until leaving the last door (or
-            # going off, if that comes first).
-            off = pool[int(pairs.driver[k])].off
-            held = float(_held(float(pairs.depart[k]), pickup + left.tail, off))
+            # going off, if time past it is free).
+            spare = _spare_from(pool[int(pairs.driver[k])])
+            held = float(_driver_time(float(pairs.depart[k]), pickup + left.tail, spare))
             alone = _delay(left, pickup, now) + value * held
         else:
             alone = hold_cost(left, now, policy)
@@ -410,13 +416,13 @@ def _best_host(
         if pickup > joint.latest_pickup or pickup > driver.off:
             continue
         before = max(host.ready, arrival)
-        depart = float(pairs.depart[k])
+        depart, spare = float(pairs.depart[k]), _spare_from(driver)
         saving = (
             _delay(host, before, now)
-            + value * float(_held(depart, before + host.tail, driver.off))
+            + value * float(_driver_time(depart, before + host.tail, spare))
             + alone
             - _delay(joint, pickup, now)
-            - value * float(_held(depart, pickup + joint.tail, driver.off))
+            - value * float(_driver_time(depart, pickup + joint.tail, spare))
         )
         if saving > 0 and (best is None or saving > best[0]):
             best = (saving, target, joint)

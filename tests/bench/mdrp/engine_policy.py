@@ -44,6 +44,7 @@ def driver(instance: Instance, state: CourierState, now: int) -> Driver:
         off=courier.off,
         covered=guaranteed / instance.pay_per_order - carried,
         order_pay=instance.pay_per_order,
+        free_after_off=True,  # drop-offs may follow the off-time, at no extra pay
     )
 
 
