@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.bench.mdrp import bench
 from tests.bench.mdrp.__main__ import main
 from tests.bench.mdrp.checker import check_solution
 from tests.bench.mdrp.generate import write_instance
 from tests.bench.mdrp.greedy import greedy
 from tests.bench.mdrp.instance import Instance, Order, read_instance
-from tests.bench.mdrp.simulate import CourierState, Trip, plan_trip, replay
+from tests.bench.mdrp.simulate import CourierState, Policy, Replay, Trip, plan_trip, replay
 from tests.bench.mdrp.solution import figures, write_solution
 
 
@@ -122,15 +123,30 @@ def test_foresight_shows_each_order_that_many_minutes_before_its_placement(
     }
 
 
-def test_the_foresight_study_prints_the_engines_means_with_and_without_it(
-    instance_dir: Path, capsys: pytest.CaptureFixture[str]
+def test_the_foresight_study_replays_each_instance_plainly_and_with_the_foresight_asked(
+    instance_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    asked: list[int] = []
+
+    def replay_noting(instance: Instance, policy: Policy, foresight: int = 0) -> Replay:
+        asked.append(foresight)
+        return replay(instance, policy, foresight=foresight)
+
+    monkeypatch.setattr(bench, "replay", replay_noting)
     assert main(["study", str(instance_dir.parent), "--foresight", "5", "--jobs", "1"]) == 0
 
+    assert asked == [0, 5]
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "1 instances, the engine's means:"
+    assert lines[0] == "The engine's means over 1 instance(s):"
     assert [line.split(":")[0].strip() for line in lines[1:]] == [
         "orders seen  0 minutes early",
         "orders seen  5 minutes early",
     ]
     assert all("click_to_door_mean" in line for line in lines[1:])
+
+
+@pytest.mark.parametrize("minutes", ["0", "-3"])
+def test_the_foresight_study_refuses_no_foresight(instance_dir: Path, minutes: str) -> None:
+    with pytest.raises(SystemExit) as refused:
+        main(["study", str(instance_dir.parent), "--foresight", minutes])
+    assert refused.value.code == 2

@@ -17,6 +17,13 @@ from tests.bench.mdrp.simulate import replay
 from tests.bench.mdrp.solution import figures, write_solution
 
 
+def _minutes(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more: 0 is the plain replay")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.mdrp")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -48,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         "study", help="the engine's means over DIR when it sees each order early (no evaluator)"
     )
     study.add_argument("directory", type=Path)
-    study.add_argument("--foresight", type=int, required=True, help="minutes before placement")
+    study.add_argument(
+        "--foresight", type=_minutes, required=True, help="minutes before placement (1 or more)"
+    )
     study.add_argument("--filter", default="", help="only instances whose name holds this")
     study.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     args = parser.parse_args(argv)

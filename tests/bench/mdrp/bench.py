@@ -196,12 +196,17 @@ def foresight_study(directory: Path, minutes: int, name_filter: str, jobs: int) 
         return 1
     for name in ONE_THREAD:
         os.environ.setdefault(name, "1")
-    context = multiprocessing.get_context("spawn")
     means = {}
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
-        for ahead in (0, minutes):
-            means[ahead] = mean_figures(list(pool.map(_foreseen, [(p, ahead) for p in instances])))
-    print(f"{len(instances)} instances, the engine's means:")
+    for ahead in (0, minutes):
+        tasks = [(p, ahead) for p in instances]
+        if jobs <= 1:
+            shown = list(map(_foreseen, tasks))
+        else:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                shown = list(pool.map(_foreseen, tasks))
+        means[ahead] = mean_figures(shown)
+    print(f"The engine's means over {len(instances)} instance(s):")
     for ahead, row in means.items():
         cells = "  ".join(f"{key} {row[key]:.3f}" for key in STUDIED)
         print(f"  orders seen {ahead:>2} minutes early: {cells}")

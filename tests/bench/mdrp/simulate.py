@@ -109,9 +109,10 @@ class Replay:
 def replay(instance: Instance, policy: Policy, cadence: int = 1, foresight: int = 0) -> Replay:
     """Runs the day: every `cadence` minutes the policy decides on what is known by then.
 
-    `foresight` shows each order that many minutes before its placement. It breaks the MDRP's
-    first rule, so the evaluator calls such a solution INFEASIBLE: it only measures what knowing
-    the near future would be worth (`python -m tests.bench.mdrp study`)."""
+    `foresight` shows each order that many minutes before its placement (but never before the
+    day's first placement or on-time, where the replay starts). It breaks the MDRP's first rule,
+    so the evaluator would call such a solution INFEASIBLE: it only measures what knowing the
+    near future would be worth (`python -m tests.bench.mdrp study`)."""
     result = Replay(instance)
     states = {c.courier_id: CourierState(c, c.courier_id, c.on) for c in instance.couriers.values()}
     result.couriers = states
