@@ -193,24 +193,33 @@ def test_while_drivers_are_short_a_driver_about_to_go_off_takes_work_that_runs_p
 def test_a_bundle_weighs_driver_time_past_the_off_time_only_where_it_is_free(
     free_after_off: bool,
 ) -> None:
-    # Short of drivers ("far" is out of reach), d0 goes off at minute 10, d1 at 20. Where their
-    # time past the off-time is free, "second" joins "first" on d0's trip: the longer trip
-    # costs d0 nothing past minute 10, and d1 stays free. Block drivers' every minute counts
-    # (time past a block's end is unpaid), so each order has a driver of its own.
-    first, second = order("first", Place(1700, -400)), order("second", Place(400, -1700), ready=5)
+    # Short of drivers ("far" is out of reach). "west" and "southwest" are ready at 1 and bundle
+    # well; "north" is ready at 5. "d0" stays on until minute 20 and can pick up at 6;
+    # "leaving" can pick up at 8, its off-time. Where time past the off-time is free
+    # (MDRP couriers), the long bundle costs "leaving" nothing once it has picked up, so it
+    # carries the bundle at 8, and "d0" takes "north" and is soon free again. Where every
+    # minute counts (block drivers), the bundle goes with "d0" at 6, and "leaving" takes the
+    # short trip. Every term that weighs the driver's time counts here: if one of them counted
+    # time past the off-time, the merge would go the other way.
+    west = order("west", Place(-700, -1400), ready=1)
+    southwest = order("southwest", Place(-1500, -1200), ready=1)
+    north = order("north", Place(0, 500), ready=5)
     far = order("far", Place(100_000, 500), store=Place(100_000, 0), store_id="s9")
-    d0 = driver("d0", Place(200, -100), off=10, free_after_off=free_after_off)
-    d1 = driver("d1", Place(400, -300), off=20, free_after_off=free_after_off)
+    d0 = driver("d0", Place(-200, -300), off=20, free_after_off=free_after_off)
+    leaving = driver("leaving", Place(-500, 300), off=8, free_after_off=free_after_off)
+    bundle = frozenset({"west", "southwest"})
     expected = (
-        [("d0", ("first", "second"), 5)]
+        {("leaving", bundle, 8), ("d0", frozenset({"north"}), 6)}
         if free_after_off
-        else [("d0", ("first",), 5), ("d1", ("second",), 7)]
+        else {("d0", bundle, 6), ("leaving", frozenset({"north"}), 8)}
     )
-    for drivers in ([d0, d1], [d1, d0]):
-        decision = decide([first, second, far], drivers, 0, SERVICE, TRAVEL)
-        assert sorted((a.driver_id, a.order_ids, a.pickup) for a in decision.assignments) == (
-            expected
-        )
+    for orders in ([west, southwest, north, far], [far, north, southwest, west]):
+        for drivers in ([d0, leaving], [leaving, d0]):
+            decision = decide(orders, drivers, 0, SERVICE, TRAVEL)
+            planned = {
+                (a.driver_id, frozenset(a.order_ids), a.pickup) for a in decision.assignments
+            }
+            assert planned == expected
 
 
 places = st.builds(Place, st.integers(-3000, 3000), st.integers(-3000, 3000))

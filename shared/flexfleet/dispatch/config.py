@@ -71,8 +71,8 @@ class Policy:
     # 0.2 and 0.4; 1.5 came within 0.01 minutes of 1 and 1.25 (1 lost more orders) and beat 2;
     # 30 minutes came within 0.01 of 15 and 20 and beat 45. Earlier sweeps: with both uses of
     # the price, 1.5 beat 1, 1.25 and 2, a share of 0.2 beat 0.15 and tied 0.3, and 30 minutes
-    # tied 20 and beat 45; before that, for merging alone, 2 beat 0.5, 1 and 3, a share of 0.2 beat 0
-    # (bundles on quiet days cost delay), 0.1 and 0.5, and 30 minutes beat 0 and 60.
+    # tied 20 and beat 45; before that, for merging alone, 2 beat 0.5, 1 and 3, a share of 0.2
+    # beat 0 (bundles on quiet days cost delay), 0.1 and 0.5, and 30 minutes beat 0 and 60.
     driver_minute: float = 1.5
     short_share: float = 0.3
     leaving: float = 30.0

@@ -226,8 +226,8 @@ def priced(pairs: Pairs, bundles: Sequence[Bundle], pool: Sequence[Driver], valu
     if not value:
         return pairs
     tail = np.array([b.tail for b in bundles], dtype=np.float64)
-    off = np.array([_spare_from(d) for d in pool], dtype=np.float64)
-    held = _driver_time(pairs.depart, pairs.pickup + tail[pairs.bundle], off[pairs.driver])
+    spare = np.array([_spare_from(d) for d in pool], dtype=np.float64)
+    held = _driver_time(pairs.depart, pairs.pickup + tail[pairs.bundle], spare[pairs.driver])
     cost = pairs.cost + value * held
     return Pairs(pairs.bundle, pairs.driver, pairs.travel, pairs.depart, pairs.pickup, cost)
 

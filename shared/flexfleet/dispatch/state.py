@@ -49,10 +49,11 @@ class Driver:
     # Retail blocks pay by the hour, so every order is covered.
     covered: float = math.inf
     order_pay: float = 0.0
-    # Whether the driver's time past `off` is nobody's cost: an MDRP courier may drop off after
-    # their off-time, and is paid the same. While drivers are short, the engine then gives trips
-    # that run past it to such drivers about to go off. A block driver's time past the block's
-    # end is unpaid, so it is priced like any other minute, and nobody is steered into it.
+    # Whether the driver's time past `off` counts for nothing. The MDRP's rules let a courier
+    # drop off after their off-time, and its objective gives that time no value, so while
+    # drivers are short the engine gives the trips that run past it to couriers about to go
+    # off. For a block driver that time would be unpaid overtime, which the product must not
+    # encourage: it is priced like any other minute, and nobody is steered into it.
     free_after_off: bool = False
 
 
