@@ -133,6 +133,19 @@ def _bench_all(tasks: Sequence[Task], jobs: int) -> Iterator[list[Outcome]]:
         yield from pool.map(bench_instance, tasks)
 
 
+def _instances(directory: Path, name_filter: str) -> list[Path]:
+    """The instances under `directory` whose name holds `name_filter`, in name order (saying so
+    when there is none), with BLAS held to one thread for the replays to come."""
+    instances = sorted(
+        p for p in directory.iterdir() if (p / "orders.txt").exists() and name_filter in p.name
+    )
+    if not instances:
+        print(f"no instance under {directory} matches {name_filter!r}")
+    for name in ONE_THREAD:
+        os.environ.setdefault(name, "1")
+    return instances
+
+
 def run(
     directory: Path,
     engine: str,
@@ -141,14 +154,9 @@ def run(
     jobs: int,
     chart: Path | None,
 ) -> int:
-    instances = sorted(
-        p for p in directory.iterdir() if (p / "orders.txt").exists() and name_filter in p.name
-    )
+    instances = _instances(directory, name_filter)
     if not instances:
-        print(f"no instance under {directory} matches {name_filter!r}")
         return 1
-    for name in ONE_THREAD:
-        os.environ.setdefault(name, "1")
     used = engine if policy_present(engine) else "greedy"
     if used != engine:
         print(f"The {engine} policy is not there yet: greedy stands in for it.")
@@ -188,14 +196,9 @@ def foresight_study(directory: Path, minutes: int, name_filter: str, jobs: int) 
     """The engine's means over the instances when it sees each order `minutes` before its
     placement, beside its means when it sees none early: what knowing the near future is
     worth. The project's own figures only; such solutions break the MDRP's rules."""
-    instances = sorted(
-        p for p in directory.iterdir() if (p / "orders.txt").exists() and name_filter in p.name
-    )
+    instances = _instances(directory, name_filter)
     if not instances:
-        print(f"no instance under {directory} matches {name_filter!r}")
         return 1
-    for name in ONE_THREAD:
-        os.environ.setdefault(name, "1")
     means = {}
     for ahead in (0, minutes):
         tasks = [(p, ahead) for p in instances]
