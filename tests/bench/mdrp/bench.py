@@ -15,10 +15,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import TypeVar
 
 from tests.bench.mdrp.checker import check_solution
 from tests.bench.mdrp.instance import read_instance
@@ -34,6 +35,9 @@ from tests.bench.mdrp.summary import (
     means_by_class,
     target_marks,
 )
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 COLUMNS = (
     ("undelivered_pct", "undeliv%", ".2f"),
@@ -123,14 +127,15 @@ def bench_instance(task: Task) -> list[Outcome]:
     return outcomes
 
 
-def _bench_all(tasks: Sequence[Task], jobs: int) -> Iterator[list[Outcome]]:
-    """The instances' outcomes in order, `jobs` instances at a time, each in its own process."""
+def _each(work: Callable[[T], R], tasks: Sequence[T], jobs: int) -> Iterator[R]:
+    """`work` on each task, results in order, `jobs` tasks at a time, each in its own process
+    (in this one when `jobs` is 1)."""
     if jobs <= 1:
-        yield from map(bench_instance, tasks)
+        yield from map(work, tasks)
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        yield from pool.map(bench_instance, tasks)
+        yield from pool.map(work, tasks)
 
 
 def _instances(directory: Path, name_filter: str) -> list[Path]:
@@ -171,7 +176,7 @@ def run(
                  Path(scratch))
             for path in instances
         ]  # fmt: skip
-        for number, pair in enumerate(_bench_all(tasks, jobs), 1):
+        for number, pair in enumerate(_each(bench_instance, tasks, jobs), 1):
             outcomes += pair
             minutes, seconds = divmod(int(time.monotonic() - began), 60)
             print(f"{_row(pair)}  [{number}/{len(instances)} {minutes}:{seconds:02}]", flush=True)
@@ -199,16 +204,11 @@ def foresight_study(directory: Path, minutes: int, name_filter: str, jobs: int) 
     instances = _instances(directory, name_filter)
     if not instances:
         return 1
-    means = {}
-    for ahead in (0, minutes):
-        tasks = [(p, ahead) for p in instances]
-        if jobs <= 1:
-            shown = list(map(_foreseen, tasks))
-        else:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-                shown = list(pool.map(_foreseen, tasks))
-        means[ahead] = mean_figures(shown)
+    shown = list(_each(_foreseen, [(p, a) for a in (0, minutes) for p in instances], jobs))
+    means = {
+        0: mean_figures(shown[: len(instances)]),
+        minutes: mean_figures(shown[len(instances) :]),
+    }
     print(f"The engine's means over {len(instances)} instance(s):")
     for ahead, row in means.items():
         cells = "  ".join(f"{key} {row[key]:.3f}" for key in STUDIED)
